@@ -23,6 +23,8 @@ type Manifest struct {
 	Stages          []Stage  // in build order: every parent before its children
 	// Lock holds the published snapshot digest of each stage (xbuild.lock), if any.
 	Lock map[string]digest.Digest
+	// SBU names the package whose build time is one SBU in timing tables.
+	SBU string
 	// FS holds the manifest directory: scripts and local sources are read from it.
 	FS fs.FS
 	// Dir names the manifest for humans ("embedded:xlapp" or a path).
