@@ -1,0 +1,110 @@
+//go:build linux
+
+package runc_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xlapp/xbuild/sandbox"
+	"github.com/xlapp/xbuild/sandbox/runc"
+)
+
+const testCgroupParent = "/xbuild-test"
+
+func TestMain(m *testing.M) {
+	runc.Init()
+	os.Exit(m.Run())
+}
+
+// requireRoot skips a test that needs root, or fails it when CI is set, so
+// that a green CI means the sandbox really ran.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("this test needs root, and CI is set")
+	}
+	t.Skip("needs root")
+}
+
+func newRunner(t *testing.T) (*runc.Runner, string) {
+	t.Helper()
+	requireRoot(t)
+	state := filepath.Join(t.TempDir(), "state")
+	r, err := runc.New(state, runc.WithCgroupParent(testCgroupParent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, state
+}
+
+// busyboxRoot builds a minimal rootfs from the host's static busybox:
+// bin/busybox and a symlink per applet named in applets; with dirs, the
+// usual mountpoints (proc, sys, dev, tmp) exist too.
+func busyboxRoot(t *testing.T, dirs bool) string {
+	t.Helper()
+	bb, err := exec.LookPath("busybox")
+	if err != nil {
+		t.Fatalf("busybox-static is needed: %v", err)
+	}
+	if out, err := exec.Command("file", "-L", bb).CombinedOutput(); err == nil && !bytes.Contains(out, []byte("statically linked")) && !bytes.Contains(out, []byte("static-pie")) {
+		t.Fatalf("%s is not static: %s", bb, out)
+	}
+	root := filepath.Join(t.TempDir(), "rootfs")
+	if err := os.MkdirAll(filepath.Join(root, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(bb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "bin/busybox"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bb, "--list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, applet := range strings.Fields(string(out)) {
+		if applet == "busybox" {
+			continue
+		}
+		if err := os.Symlink("busybox", filepath.Join(root, "bin", applet)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if dirs {
+		for _, d := range []string{"proc", "sys", "dev", "tmp", "etc"} {
+			if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(root, "etc/passwd"), []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+var testEnv = []string{"PATH=/bin", "HOME=/"}
+
+// run runs script with /bin/sh in spec and returns its combined output.
+func run(t *testing.T, r *runc.Runner, spec sandbox.Spec, script string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	spec.Args = []string{"/bin/sh", "-c", script}
+	if spec.Env == nil {
+		spec.Env = testEnv
+	}
+	spec.Stdout, spec.Stderr = &out, &out
+	err := r.Run(context.Background(), spec)
+	return out.String(), err
+}

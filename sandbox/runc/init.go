@@ -1,0 +1,31 @@
+//go:build linux
+
+package runc
+
+import (
+	"os"
+
+	// The cgroup manager needs the devices controller code, or applying the
+	// device rules of every container fails.
+	_ "github.com/opencontainers/cgroups/devices"
+	"github.com/opencontainers/runc/libcontainer"
+	// nsenter joins/creates namespaces in a C constructor that runs before
+	// the Go runtime of the re-executed init process starts.
+	_ "github.com/opencontainers/runc/libcontainer/nsenter"
+)
+
+// Init turns the current process into a container's init when libcontainer
+// re-executed it as such, and returns immediately otherwise. It must be the
+// first call in main (and in TestMain). In the init process it never
+// returns: it ends by executing the container's command, or exits 255.
+func Init() {
+	if isInitProcess() {
+		libcontainer.Init()
+	}
+}
+
+// isInitProcess tells the re-executed init from an ordinary invocation: the
+// argument alone is not enough, because "init" could be a subcommand.
+func isInitProcess() bool {
+	return len(os.Args) > 1 && os.Args[1] == "init" && os.Getenv("_LIBCONTAINER_INITPIPE") != ""
+}
