@@ -1,0 +1,207 @@
+package explain
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Format names how a file was read.
+type Format string
+
+const (
+	FormatText   Format = "text"
+	FormatELF    Format = "elf"
+	FormatAr     Format = "ar"
+	FormatGzip   Format = "gzip"
+	FormatXz     Format = "xz"
+	FormatZstd   Format = "zstd"
+	FormatPyc    Format = "pyc"
+	FormatBinary Format = "binary"
+)
+
+// Cause names a well-known source of irreproducibility.
+type Cause string
+
+const (
+	CauseDate        Cause = "date"             // the current date or time embedded
+	CauseBuildPath   Cause = "build-path"       // the build directory embedded
+	CauseHostname    Cause = "hostname"         // the host or domain name embedded
+	CauseUser        Cause = "user"             // the build user's name or id embedded
+	CauseEnvironment Cause = "environment"      // $HOME or another stray variable embedded
+	CauseRandom      Cause = "random"           // a random-looking value, no canary
+	CauseOrdering    Cause = "ordering"         // the same items in another order
+	CauseTimestamp   Cause = "timestamp-header" // a container header's time stamp or owner
+	CauseBuildID     Cause = "build-id"         // an ELF build-id, a hash over the rest
+	CauseCompressor  Cause = "compressor"       // same payload, compressed differently
+	CauseUmask       Cause = "umask"            // permission bits from the umask
+)
+
+// Hint names a likely cause of a difference and what shows it.
+type Hint struct {
+	Cause    Cause  `json:"cause"`
+	Evidence string `json:"evidence"`
+	// Fix is the usual remedy, when there is a well-known one.
+	Fix string `json:"fix,omitempty"`
+}
+
+// Explanation says how two versions of a file differ.
+type Explanation struct {
+	Format  Format   `json:"format"`
+	Summary string   `json:"summary"`
+	Details []string `json:"details,omitempty"`
+	Hints   []Hint   `json:"hints,omitempty"`
+}
+
+// MaxInMemory is the size up to which Reader reads both versions into
+// memory and explains them like Content; bigger files are streamed.
+const MaxInMemory = 64 << 20
+
+// maxDepth bounds how deep containers are opened (ar in gzip in ...).
+const maxDepth = 3
+
+// maxDetails caps the detail lines of one explanation.
+const maxDetails = 60
+
+// Content explains how a and b, two versions of the file at path, differ.
+// The path is used for display and to recognise formats that have no magic
+// number (Python bytecode). Content never fails: an unreadable container is
+// explained as binary.
+func Content(path string, a, b []byte) Explanation {
+	return explainAt(path, a, b, 0)
+}
+
+// Reader explains two versions of a file given as io.ReaderAt and size. Files
+// up to MaxInMemory are read and passed to Content; bigger ones are compared
+// in chunks without decompressing or parsing them.
+func Reader(path string, a io.ReaderAt, sizeA int64, b io.ReaderAt, sizeB int64) (Explanation, error) {
+	if sizeA <= MaxInMemory && sizeB <= MaxInMemory {
+		ba, err := readAll(a, sizeA)
+		if err != nil {
+			return Explanation{}, fmt.Errorf("read %s (a): %w", path, err)
+		}
+		bb, err := readAll(b, sizeB)
+		if err != nil {
+			return Explanation{}, fmt.Errorf("read %s (b): %w", path, err)
+		}
+		return Content(path, ba, bb), nil
+	}
+	return streamed(path, a, sizeA, b, sizeB, 1<<20)
+}
+
+func readAll(r io.ReaderAt, size int64) ([]byte, error) {
+	buf := make([]byte, size)
+	n, err := r.ReadAt(buf, 0)
+	if int64(n) == size {
+		return buf, nil
+	}
+	if err == nil {
+		err = io.ErrUnexpectedEOF
+	}
+	return nil, err
+}
+
+func explainAt(path string, a, b []byte, depth int) Explanation {
+	if bytes.Equal(a, b) {
+		return Explanation{Format: sniff(path, a), Summary: "identical"}
+	}
+	var e Explanation
+	switch fa, fb := sniff(path, a), sniff(path, b); {
+	case fa != fb:
+		e = binaryDiff(a, b)
+		e.Summary = fmt.Sprintf("format differs: %s vs %s; %s", fa, fb, e.Summary)
+	case depth >= maxDepth && fa != FormatText:
+		e = binaryDiff(a, b)
+	case fa == FormatText:
+		e = textDiff(path, a, b)
+	case fa == FormatELF:
+		e = elfDiff(path, a, b)
+	case fa == FormatAr:
+		e = arDiff(path, a, b, depth)
+	case fa == FormatGzip, fa == FormatXz, fa == FormatZstd:
+		e = compressedDiff(path, fa, a, b, depth)
+	case fa == FormatPyc:
+		e = pycDiff(path, a, b, depth)
+	default:
+		e = binaryDiff(a, b)
+	}
+	if len(e.Details) > maxDetails {
+		n := len(e.Details) - maxDetails
+		e.Details = append(e.Details[:maxDetails:maxDetails], fmt.Sprintf("... %d more lines", n))
+	}
+	e.Hints = dedupe(e.Hints)
+	return e
+}
+
+var (
+	magicELF  = []byte("\x7fELF")
+	magicAr   = []byte("!<arch>\n")
+	magicGzip = []byte{0x1f, 0x8b}
+	magicXz   = []byte{0xfd, '7', 'z', 'X', 'Z', 0}
+	magicZstd = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+// sniff names a file's format from its first bytes (and, for Python
+// bytecode, its name).
+func sniff(path string, data []byte) Format {
+	switch {
+	case bytes.HasPrefix(data, magicELF):
+		return FormatELF
+	case bytes.HasPrefix(data, magicAr):
+		return FormatAr
+	case bytes.HasPrefix(data, magicGzip):
+		return FormatGzip
+	case bytes.HasPrefix(data, magicXz):
+		return FormatXz
+	case bytes.HasPrefix(data, magicZstd):
+		return FormatZstd
+	case strings.HasSuffix(path, ".pyc") && len(data) >= 16:
+		return FormatPyc
+	case isText(data):
+		return FormatText
+	}
+	return FormatBinary
+}
+
+// isText reports whether data looks like text: no NUL byte and few control
+// characters in its first 8 KiB.
+func isText(data []byte) bool {
+	head := data[:min(len(data), 8<<10)]
+	if bytes.IndexByte(head, 0) >= 0 {
+		return false
+	}
+	ctl := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b && c != '\b' {
+			ctl++
+		}
+	}
+	return ctl*100 <= len(head)
+}
+
+// dedupe keeps the first hint of each cause, in order of appearance.
+func dedupe(hs []Hint) []Hint {
+	if len(hs) == 0 {
+		return nil
+	}
+	seen := map[Cause]bool{}
+	out := hs[:0:0]
+	for _, h := range hs {
+		if seen[h.Cause] {
+			continue
+		}
+		seen[h.Cause] = true
+		out = append(out, h)
+	}
+	return out
+}
+
+// nest prefixes a nested explanation's lines for its container's details.
+func nest(prefix string, e Explanation) []string {
+	out := []string{prefix + ": " + string(e.Format) + ": " + e.Summary}
+	for _, d := range e.Details {
+		out = append(out, "  "+d)
+	}
+	return out
+}
