@@ -44,7 +44,9 @@ func TestELF(t *testing.T) {
 	}{
 		{"hostname in .rodata",
 			func() []byte { return cc(t, dir, "h1", epoch, obj...) },
-			func() []byte { return cc(t, dir, "h2", epoch, append([]string{`-DHOST="xbuild-vary-host"`}, obj...)...) },
+			func() []byte {
+				return cc(t, dir, "h2", epoch, append([]string{`-DHOST="xbuild-vary-host"`}, obj...)...)
+			},
 			"sections differ", []string{".rodata", "+ xbuild-vary-host"}, []Cause{CauseHostname}},
 		{"__DATE__ from SOURCE_DATE_EPOCH",
 			func() []byte { return cc(t, dir, "d1", epoch, obj...) },
@@ -59,8 +61,12 @@ func TestELF(t *testing.T) {
 			},
 			"only the build-id and debug information differ", []string{".note.gnu.build-id", ".debug_line_str"}, []Cause{CauseBuildPath, CauseBuildID}},
 		{"build-id style only",
-			func() []byte { return cc(t, dir, "b1", epoch, "-O2", "-Wl,--build-id=0x00112233445566778899", "hello.c", "-o", "out") },
-			func() []byte { return cc(t, dir, "b2", epoch, "-O2", "-Wl,--build-id=0x99887766554433221100", "hello.c", "-o", "out") },
+			func() []byte {
+				return cc(t, dir, "b1", epoch, "-O2", "-Wl,--build-id=0x00112233445566778899", "hello.c", "-o", "out")
+			},
+			func() []byte {
+				return cc(t, dir, "b2", epoch, "-O2", "-Wl,--build-id=0x99887766554433221100", "hello.c", "-o", "out")
+			},
 			"only the build-id", []string{".note.gnu.build-id: 10 bytes differ"}, []Cause{CauseBuildID}},
 	}
 	for _, tc := range tests {
@@ -172,7 +178,9 @@ func TestCompressed(t *testing.T) {
 			func() []byte { return compress("g8", "hello.1", changed, t1, "gzip", "-n") },
 			"the payload differs: 1 lines removed, 1 added", []string{"payload: text:", "+Built in /xbuild-vary-path/build."}, []Cause{CauseBuildPath}},
 		{"xz preset", FormatXz,
-			func() []byte { return compress("x1", "hello.1", strings.Repeat(page, 50), t1, "xz", "-0", "--check=crc32") },
+			func() []byte {
+				return compress("x1", "hello.1", strings.Repeat(page, 50), t1, "xz", "-0", "--check=crc32")
+			},
 			func() []byte { return compress("x2", "hello.1", strings.Repeat(page, 50), t1, "xz", "-9") },
 			"the same payload", []string{"header: check crc32 vs crc64"}, []Cause{CauseCompressor}},
 		{"xz payload", FormatXz,
