@@ -4,6 +4,9 @@ package runc_test
 
 import (
 	"bytes"
+	"fmt"
+	"io/fs"
+	"slices"
 	"context"
 	"os"
 	"os/exec"
@@ -149,4 +152,67 @@ func assertEmptyDir(t *testing.T, dir string) {
 	for _, e := range entries {
 		t.Errorf("left behind in %s: %s", dir, e.Name())
 	}
+}
+
+func mkdirs(t *testing.T, base string, dirs ...string) string {
+	t.Helper()
+	for _, d := range dirs {
+		if err := os.MkdirAll(filepath.Join(base, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(base, dirs[0])
+}
+
+func writeFile(t *testing.T, name, data string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// treeListing maps every path under dir (relative, not following symlinks)
+// to its mode and size.
+func treeListing(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		m[rel] = fmt.Sprintf("%v %d", fi.Mode(), fi.Size())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func sameKeys(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		if !strings.Contains(k, "bin/") {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
