@@ -4,13 +4,13 @@ package runc_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io/fs"
-	"slices"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/xlapp/xbuild/sandbox"
 )
@@ -60,6 +61,10 @@ func TestNetwork(t *testing.T) {
 	script.WriteString("echo ifaces=$(ls /sys/class/net); ip -o link show lo | grep -q LOOPBACK,UP && echo lo-up\n")
 	// Loopback inside works: a listener in the container is reachable.
 	script.WriteString("nc -l -p 7777 -e echo pong & sleep 0.3; echo inside=$(nc -w 2 127.0.0.1 7777 </dev/null)\n")
+	// Wait for the host's own connections to be counted.
+	for i := 0; accepted.Load() < int32(len(targets)) && i < 100; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
 	before := accepted.Load()
 	out, err := run(t, r, sandbox.Spec{Rootfs: root}, script.String())
 	if err != nil {
