@@ -36,6 +36,7 @@ const (
 	CauseBuildID     Cause = "build-id"         // an ELF build-id, a hash over the rest
 	CauseCompressor  Cause = "compressor"       // same payload, compressed differently
 	CauseUmask       Cause = "umask"            // permission bits from the umask
+	CauseTimezone    Cause = "timezone"         // a local time printed with its zone
 )
 
 // Hint names a likely cause of a difference and what shows it.

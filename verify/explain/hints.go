@@ -17,6 +17,9 @@ const (
 	CanaryPath   = "/xbuild-vary-path"
 	CanaryHome   = "/xbuild-vary-home"
 	CanaryStray  = "XBUILD_VARY_STRAY"
+	// CanaryTZ names the rebuild's time zone; it shows where a local time
+	// is printed with its zone.
+	CanaryTZ = "XBVARY"
 )
 
 type canary struct {
@@ -34,6 +37,7 @@ func canaries() []canary {
 		{CanaryUser, CauseUser, "do not record $USER/whoami; pin it (KBUILD_BUILD_USER, XEN_WHOAMI, Perl's cf_by)"},
 		{CanaryHome, CauseEnvironment, "do not record $HOME"},
 		{CanaryStray, CauseEnvironment, "do not record the whole environment"},
+		{CanaryTZ, CauseTimezone, "print times in UTC (date -u, gmtime) from SOURCE_DATE_EPOCH"},
 	}
 }
 
