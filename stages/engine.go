@@ -1,0 +1,613 @@
+package stages
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/xlapp/xbuild/cache"
+	"github.com/xlapp/xbuild/manifests"
+	"github.com/xlapp/xbuild/sandbox"
+)
+
+// Store is what the engine needs of the snapshot store.
+type Store interface {
+	Snapshot(ctx context.Context, dir string, opts cache.SnapshotOptions) (digest.Digest, error)
+	Restore(ctx context.Context, snap digest.Digest, dir string, opts cache.RestoreOptions) error
+	HasSnapshot(ctx context.Context, snap digest.Digest) (bool, error)
+	Ref(ctx context.Context, name string) (digest.Digest, error)
+	SetRef(ctx context.Context, name string, snap digest.Digest) error
+}
+
+// SourceStore gives the path of a verified source file.
+type SourceStore interface {
+	Path(ctx context.Context, src manifests.Source) (string, error)
+}
+
+// Errors callers tell apart with errors.Is.
+var (
+	ErrUnknownStage = errors.New("unknown stage")
+	ErrNoSeed       = errors.New("no seed")
+	ErrNotBuilt     = errors.New("not built")
+)
+
+// BuildError is a package script that failed. It names the log and carries
+// its tail.
+type BuildError struct {
+	Stage, Package string
+	Log            string
+	Tail           []string
+	Err            error
+}
+
+func (e *BuildError) Error() string {
+	return fmt.Sprintf("stage %s: package %s failed (%v): full log in %s", e.Stage, e.Package, e.Err, e.Log)
+}
+
+func (e *BuildError) Unwrap() error { return e.Err }
+
+// Tweaks change how packages run without changing what they are; verify uses
+// them to rebuild with variations. The zero value changes nothing.
+type Tweaks struct {
+	Hostname, Domainname string
+	Umask                *uint32
+	Env                  map[string]string // set or override (after the manifest's)
+	UserName             string            // rename the non-root build user
+	UID, GID             uint32            // and renumber it (0: keep)
+	Jobs                 int               // override -j (0: keep)
+	Cpuset               string
+	BuildDir             string // where the work dir appears inside the sandbox (default /build)
+}
+
+// Engine builds, restores and plans the stages of one manifest.
+type Engine struct {
+	M        *manifests.Manifest
+	Store    Store
+	Sources  SourceStore
+	Runner   sandbox.Runner
+	StoreDir string // the store's root: logs, work dirs, state and seeds live under it
+	LFS      string // the LFS tree, e.g. /mnt/lfs
+	Jobs     int    // make -jN for parallel-safe packages
+	Reporter Reporter
+
+	// Tweaks apply to every package run (verify's variations).
+	Tweaks Tweaks
+	// Scratch marks a throw-away build (verify): no refs and no records are
+	// written, so the cached result of a stage is never replaced.
+	Scratch bool
+	// MemoryBytes and PidsLimit cap each package's sandbox (0: no limit).
+	MemoryBytes, PidsLimit int64
+}
+
+func (e *Engine) report(ev Event) {
+	if e.Reporter != nil {
+		e.Reporter.Report(ev)
+	}
+}
+
+func stepRef(key digest.Digest) string { return "step/" + key.Encoded() }
+
+// SeedRef is the ref under which the snapshot of a seed configuration is kept.
+func SeedRef(s manifests.Seed) string { return "seed/" + SeedKey(s) }
+
+// Seed returns the seed snapshot of the manifest, or ErrNoSeed.
+func (e *Engine) Seed(ctx context.Context) (digest.Digest, error) {
+	if d := e.M.Seed.Digest; d != "" {
+		if ok, _ := e.Store.HasSnapshot(ctx, d); ok {
+			return d, nil
+		}
+	}
+	d, err := e.Store.Ref(ctx, SeedRef(e.M.Seed))
+	if errors.Is(err, cache.ErrNotFound) {
+		return "", fmt.Errorf("%w for manifest %s (%s %s): run 'xbuild seed debootstrap' or 'xbuild seed import TARBALL|DIR'", ErrNoSeed, e.M.Name, e.M.Seed.Suite, e.M.Seed.Variant)
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up seed: %w", err)
+	}
+	return d, nil
+}
+
+// StagePlan is where one stage stands.
+type StagePlan struct {
+	Stage    string        `json:"stage"`
+	Parent   string        `json:"parent,omitempty"`
+	Root     string        `json:"root"`
+	Key      digest.Digest `json:"key,omitempty"`
+	Cached   bool          `json:"cached"`
+	Snapshot digest.Digest `json:"snapshot,omitempty"`
+	// Reason says, for a stage that is not cached, what changed.
+	Reason    string         `json:"reason,omitempty"`
+	Packages  []PackagePlan  `json:"packages"`
+	Published digest.Digest  `json:"published,omitempty"`
+	steps     []digest.Digest
+	inputs    []StepInput
+	resume    int // index of the first package to build
+	resumeAt  digest.Digest
+}
+
+// PackagePlan is one package step of a stage plan.
+type PackagePlan struct {
+	Name   string        `json:"name"`
+	Key    digest.Digest `json:"key,omitempty"`
+	Cached bool          `json:"cached"`
+}
+
+// Plan computes every stage's key and cache state, in build order. A stage
+// whose parent is not cached has no key yet: its key depends on the parent's
+// snapshot.
+func (e *Engine) Plan(ctx context.Context) ([]StagePlan, error) {
+	seed, seedErr := e.Seed(ctx)
+	var plans []StagePlan
+	snaps := map[string]digest.Digest{}
+	for i := range e.M.Stages {
+		st := &e.M.Stages[i]
+		p := StagePlan{Stage: st.Name, Parent: st.Parent, Root: string(st.Root), Published: e.M.Lock[st.Name]}
+		for _, pk := range st.Packages {
+			p.Packages = append(p.Packages, PackagePlan{Name: pk.Name})
+		}
+		parent := EmptyTree
+		if st.Parent != "" {
+			ps, ok := snaps[st.Parent]
+			if !ok {
+				p.Reason = fmt.Sprintf("parent %s is not built", st.Parent)
+				plans = append(plans, p)
+				continue
+			}
+			parent = ps.String()
+		}
+		if seedErr != nil {
+			p.Reason = "no seed: run 'xbuild seed debootstrap'"
+			plans = append(plans, p)
+			continue
+		}
+		if err := e.fillPlan(ctx, &p, st, seed, parent); err != nil {
+			return nil, err
+		}
+		if p.Cached {
+			snaps[st.Name] = p.Snapshot
+		}
+		plans = append(plans, p)
+	}
+	return plans, nil
+}
+
+func (e *Engine) fillPlan(ctx context.Context, p *StagePlan, st *manifests.Stage, seed digest.Digest, parent string) error {
+	p.steps, p.inputs = StepKeys(e.M, st, seed, parent)
+	p.Key = p.steps[len(p.steps)-1]
+	p.resume, p.resumeAt = 0, ""
+	for j := range p.steps {
+		p.Packages[j].Key = p.steps[j]
+	}
+	// Step keys chain (each covers the one before), so the last cached step
+	// proves the whole prefix: resume after it.
+	for j := len(p.steps) - 1; j >= 0; j-- {
+		snap, err := e.Store.Ref(ctx, stepRef(p.steps[j]))
+		if errors.Is(err, cache.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("look up %s/%s: %w", st.Name, st.Packages[j].Name, err)
+		}
+		if ok, err := e.Store.HasSnapshot(ctx, snap); err != nil || !ok {
+			continue
+		}
+		p.resume, p.resumeAt = j+1, snap
+		for k := 0; k <= j; k++ {
+			p.Packages[k].Cached = true
+		}
+		break
+	}
+	if p.resume == len(p.steps) {
+		p.Cached = true
+		p.Snapshot = p.resumeAt
+		return nil
+	}
+	p.Reason = e.whyMiss(st, p)
+	return nil
+}
+
+// whyMiss compares the stage's current step inputs with those of its last
+// successful build.
+func (e *Engine) whyMiss(st *manifests.Stage, p *StagePlan) string {
+	rec, err := e.loadStageRecord(st.Name)
+	if err != nil || rec == nil {
+		if p.resume > 0 {
+			return fmt.Sprintf("never completed; resumes after package %s", st.Packages[p.resume-1].Name)
+		}
+		return "never built"
+	}
+	old := map[string]stepRecord{}
+	for _, s := range rec.Steps {
+		old[s.Package] = s
+	}
+	for j, in := range p.inputs {
+		o, ok := old[in.Package.Name]
+		if !ok {
+			return fmt.Sprintf("package %s is new", in.Package.Name)
+		}
+		if o.Key == p.steps[j] {
+			continue
+		}
+		return fmt.Sprintf("package %s: %s", in.Package.Name, diffEncoding(o.Encoded, in.Encode()))
+	}
+	if len(rec.Steps) != len(p.steps) {
+		return "packages were removed"
+	}
+	return "its snapshot is no longer in the store"
+}
+
+// diffEncoding names the first field that differs between two step encodings.
+func diffEncoding(old, cur string) string {
+	field := func(l string) string {
+		f, _, _ := strings.Cut(l, " ")
+		return f
+	}
+	ol, cl := strings.Split(old, "\n"), strings.Split(cur, "\n")
+	for i := 0; i < len(ol) || i < len(cl); i++ {
+		var a, b string
+		if i < len(ol) {
+			a = ol[i]
+		}
+		if i < len(cl) {
+			b = cl[i]
+		}
+		if a == b {
+			continue
+		}
+		name := field(b)
+		if name == "" {
+			name = field(a)
+		}
+		switch name {
+		case "script":
+			return "script changed"
+		case "source":
+			return "sources changed (" + strings.TrimPrefix(b, "source ") + ")"
+		case "seed":
+			return "seed changed"
+		case "parent":
+			return "parent snapshot changed"
+		case "prev":
+			return "an earlier package of the stage changed"
+		case "stage-env", "package-env":
+			return "environment changed"
+		case "stage":
+			return "stage settings changed"
+		case "package":
+			return "package settings changed"
+		case "sandbox":
+			return "sandbox profile changed"
+		case "epoch":
+			return "source_date_epoch changed"
+		}
+		return "inputs changed"
+	}
+	return "inputs changed"
+}
+
+// planOf returns the plan of one stage, resolving ancestors.
+func (e *Engine) planOf(ctx context.Context, name string) (*StagePlan, []StagePlan, error) {
+	if e.M.Stage(name) == nil {
+		var names []string
+		for _, s := range e.M.Stages {
+			names = append(names, s.Name)
+		}
+		return nil, nil, fmt.Errorf("%w %q: the manifest %s has %s", ErrUnknownStage, name, e.M.Name, strings.Join(names, ", "))
+	}
+	plans, err := e.Plan(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range plans {
+		if plans[i].Stage == name {
+			return &plans[i], plans, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("%w %q", ErrUnknownStage, name)
+}
+
+// Result is what Build leaves behind.
+type Result struct {
+	Stage    string
+	Key      digest.Digest
+	Snapshot digest.Digest
+	Built    []string // stages built (not restored) in this run
+	Timings  map[string][]Timing
+}
+
+// Build builds the named stage and every ancestor that is not cached,
+// restoring instead of rebuilding what is cached, and leaves e.LFS holding
+// the stage's result. When everything is cached, only the requested stage's
+// snapshot is restored (never each ancestor in turn).
+func (e *Engine) Build(ctx context.Context, name string) (*Result, error) {
+	if _, _, err := e.planOf(ctx, name); err != nil {
+		return nil, err
+	}
+	seed, err := e.Seed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := e.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	chain := e.M.Ancestors(name)
+	res := &Result{Stage: name, Timings: map[string][]Timing{}}
+	parent := EmptyTree
+	var lastSnap digest.Digest
+	treeHolds := "" // what the LFS dir holds right now, as far as this run knows
+	for ci, st := range chain {
+		p := StagePlan{Stage: st.Name}
+		for _, pk := range st.Packages {
+			p.Packages = append(p.Packages, PackagePlan{Name: pk.Name})
+		}
+		if err := e.fillPlan(ctx, &p, st, seed, parent); err != nil {
+			return nil, err
+		}
+		last := ci == len(chain)-1
+		if p.Cached {
+			e.report(Event{Kind: StageCached, Stage: st.Name, Key: p.Key, Snapshot: p.Snapshot})
+			parent, lastSnap = p.Snapshot.String(), p.Snapshot
+			res.Key = p.Key
+			continue
+		}
+		// Build this stage from its best starting point.
+		start := p.resumeAt
+		if p.resume == 0 {
+			start = ""
+			if parent != EmptyTree {
+				start = digest.Digest(parent)
+			}
+		}
+		if treeHolds != string(start)+"|" {
+			if err := e.materialize(ctx, start); err != nil {
+				return nil, err
+			}
+		}
+		snap, timings, err := e.buildStage(ctx, st, &p, seed)
+		if err != nil {
+			return nil, err
+		}
+		res.Built = append(res.Built, st.Name)
+		res.Timings[st.Name] = timings
+		parent, lastSnap = snap.String(), snap
+		treeHolds = snap.String() + "|"
+		res.Key = p.Key
+		if pub := e.M.Lock[st.Name]; pub != "" && pub != snap {
+			e.report(Event{Kind: StageDone, Stage: st.Name, Snapshot: snap,
+				Msg: fmt.Sprintf("WARNING: stage %s built %s but %s publishes %s: this build differs from the published one; run 'xbuild verify --published %s'", st.Name, snap, manifests.LockFile, pub, st.Name)})
+		}
+		_ = last
+	}
+	res.Snapshot = lastSnap
+	if treeHolds != lastSnap.String()+"|" {
+		if err := e.materialize(ctx, lastSnap); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// buildStage runs the stage's packages from p.resume on, snapshotting after
+// each, and returns the last snapshot.
+func (e *Engine) buildStage(ctx context.Context, st *manifests.Stage, p *StagePlan, seed digest.Digest) (digest.Digest, []Timing, error) {
+	e.report(Event{Kind: StageStart, Stage: st.Name, Key: p.Key, Total: len(st.Packages), Msg: p.Reason})
+	rec, _ := e.loadStageRecord(st.Name)
+	oldSecs := map[string]float64{}
+	if rec != nil {
+		for _, s := range rec.Steps {
+			oldSecs[s.Package] = s.Seconds
+		}
+	}
+	var timings []Timing
+	steps := make([]stepRecord, len(st.Packages))
+	snap := p.resumeAt
+	for j := range st.Packages {
+		pk := &st.Packages[j]
+		steps[j] = stepRecord{Package: pk.Name, Key: p.steps[j], Encoded: p.inputs[j].Encode(), Seconds: oldSecs[pk.Name]}
+		if j < p.resume {
+			e.report(Event{Kind: PackageCached, Stage: st.Name, Package: pk.Name, Index: j + 1, Total: len(st.Packages)})
+			timings = append(timings, Timing{Package: pk.Name, Seconds: oldSecs[pk.Name], Cached: true})
+			continue
+		}
+		start := time.Now()
+		if err := e.runPackage(ctx, st, pk, j, seed); err != nil {
+			return "", nil, err
+		}
+		el := time.Since(start)
+		e.report(Event{Kind: Snapshotting, Stage: st.Name, Package: pk.Name})
+		s, err := e.snapshotLFS(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		snap = s
+		if !e.Scratch {
+			if err := e.Store.SetRef(ctx, stepRef(p.steps[j]), snap); err != nil {
+				return "", nil, fmt.Errorf("record %s/%s: %w", st.Name, pk.Name, err)
+			}
+		}
+		steps[j].Seconds = el.Seconds()
+		timings = append(timings, Timing{Package: pk.Name, Seconds: el.Seconds()})
+		e.report(Event{Kind: PackageDone, Stage: st.Name, Package: pk.Name, Index: j + 1, Total: len(st.Packages), Elapsed: el, Snapshot: snap})
+	}
+	timings = e.sbu(timings, st)
+	if !e.Scratch {
+		if err := writeJSON(e.stageRecordPath(st.Name), stageRecord{Stage: st.Name, Key: p.Key, Snapshot: snap, Steps: steps, Built: time.Now().UTC(), Timings: timings}); err != nil {
+			return "", nil, fmt.Errorf("record stage %s: %w", st.Name, err)
+		}
+	}
+	e.report(Event{Kind: StageDone, Stage: st.Name, Key: p.Key, Snapshot: snap})
+	e.report(Event{Kind: Timings, Stage: st.Name, Table: timings})
+	return snap, timings, nil
+}
+
+// sbu fills in SBUs: the manifest's sbu package's time is one unit, else the
+// first package built in this run, as the LFS book measures.
+func (e *Engine) sbu(t []Timing, st *manifests.Stage) []Timing {
+	unit := 0.0
+	if e.M.SBU != "" {
+		for _, x := range t {
+			if x.Package == e.M.SBU {
+				unit = x.Seconds
+			}
+		}
+		if unit == 0 {
+			for _, s := range e.M.Stages {
+				if rec, _ := e.loadStageRecord(s.Name); rec != nil {
+					for _, x := range rec.Steps {
+						if x.Package == e.M.SBU {
+							unit = x.Seconds
+						}
+					}
+				}
+			}
+		}
+	}
+	if unit == 0 {
+		for _, x := range t {
+			if !x.Cached && x.Seconds > 0 {
+				unit = x.Seconds
+				break
+			}
+		}
+	}
+	for i := range t {
+		if unit > 0 {
+			t[i].SBU = t[i].Seconds / unit
+		}
+	}
+	return t
+}
+
+func (e *Engine) clamp() *time.Time {
+	t := time.Unix(e.M.SourceDateEpoch, 0)
+	return &t
+}
+
+func (e *Engine) snapshotLFS(ctx context.Context) (digest.Digest, error) {
+	snap, err := e.Store.Snapshot(ctx, e.LFS, cache.SnapshotOptions{ClampMtime: e.clamp()})
+	if err != nil {
+		return "", fmt.Errorf("snapshot %s: %w", e.LFS, err)
+	}
+	if !e.Scratch {
+		if err := e.setLFSRecord(lfsRecord{Path: e.LFS, Snapshot: snap}); err != nil {
+			return "", err
+		}
+	}
+	return snap, nil
+}
+
+// materialize makes e.LFS hold snap ("" = an empty tree). It trusts the
+// record of what the directory holds only after a quick stat-cached
+// snapshot agrees, so a tree changed by hand is restored again.
+func (e *Engine) materialize(ctx context.Context, snap digest.Digest) error {
+	if err := e.checkLFSDir(); err != nil {
+		return err
+	}
+	recs := e.loadLFSRecords()
+	if r, ok := recs[e.LFS]; ok && !r.Dirty && snap != "" && r.Snapshot == snap {
+		cur, err := e.Store.Snapshot(ctx, e.LFS, cache.SnapshotOptions{ClampMtime: e.clamp()})
+		if err == nil && cur == snap {
+			return nil
+		}
+	}
+	if err := emptyDir(e.LFS); err != nil {
+		return err
+	}
+	if snap == "" {
+		if err := os.Chmod(e.LFS, 0o755); err != nil {
+			return err
+		}
+		if err := os.Lchown(e.LFS, 0, 0); err != nil {
+			return err
+		}
+		return e.setLFSRecord(lfsRecord{Path: e.LFS})
+	}
+	e.report(Event{Kind: Restoring, Snapshot: snap, Msg: e.LFS})
+	// Record the tree as dirty first: a restore cut short leaves it so.
+	if err := e.setLFSRecord(lfsRecord{Path: e.LFS, Dirty: true}); err != nil {
+		return err
+	}
+	if err := e.Store.Restore(ctx, snap, e.LFS, cache.RestoreOptions{}); err != nil {
+		return fmt.Errorf("restore %s into %s: %w", snap, e.LFS, err)
+	}
+	return e.setLFSRecord(lfsRecord{Path: e.LFS, Snapshot: snap})
+}
+
+// checkLFSDir refuses to empty a directory xbuild does not manage.
+func (e *Engine) checkLFSDir() error {
+	abs, err := filepath.Abs(e.LFS)
+	if err != nil {
+		return err
+	}
+	e.LFS = abs
+	if abs == "/" {
+		return fmt.Errorf("LFS directory is /: give --lfs a dedicated directory such as /mnt/lfs")
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return fmt.Errorf("create LFS directory %s: %w", abs, err)
+	}
+	if _, ok := e.loadLFSRecords()[abs]; ok {
+		return nil
+	}
+	ents, err := os.ReadDir(abs)
+	if err != nil {
+		return fmt.Errorf("read LFS directory %s: %w", abs, err)
+	}
+	for _, ent := range ents {
+		if ent.Name() != "lost+found" {
+			return fmt.Errorf("LFS directory %s is not empty and was not made by xbuild: empty it or choose another --lfs", abs)
+		}
+	}
+	return nil
+}
+
+// emptyDir removes everything below dir but keeps dir (it may be a mount point).
+func emptyDir(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("empty %s: %w", dir, err)
+	}
+	for _, ent := range ents {
+		p := filepath.Join(dir, ent.Name())
+		if err := os.RemoveAll(p); err != nil {
+			// A read-only or immutable leftover: make it writable and retry once.
+			_ = filepath.Walk(p, func(q string, fi os.FileInfo, _ error) error {
+				if fi != nil && fi.IsDir() {
+					_ = os.Chmod(q, 0o755)
+				}
+				return nil
+			})
+			if err := os.RemoveAll(p); err != nil {
+				return fmt.Errorf("empty %s: %w", dir, err)
+			}
+		}
+	}
+	return nil
+}
+
+// lock takes the store's build lock so two builds never share an LFS tree
+// or race on records.
+func (e *Engine) lock() (func(), error) {
+	if err := os.MkdirAll(e.StoreDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create store %s: %w", e.StoreDir, err)
+	}
+	p := filepath.Join(e.StoreDir, "build.lock")
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", p, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another xbuild is building with store %s (lock %s held): wait for it", e.StoreDir, p)
+	}
+	return func() { f.Close() }, nil
+}

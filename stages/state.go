@@ -1,0 +1,111 @@
+package stages
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+)
+
+// stageRecord is what the engine remembers of the last successful build of
+// a stage, so that plan can say why a stage is no longer cached.
+type stageRecord struct {
+	Stage    string          `json:"stage"`
+	Key      digest.Digest   `json:"key"`
+	Snapshot digest.Digest   `json:"snapshot"`
+	Steps    []stepRecord    `json:"steps"`
+	Built    time.Time       `json:"built"`
+	Timings  []Timing        `json:"timings,omitempty"`
+	Extra    json.RawMessage `json:"extra,omitempty"`
+}
+
+type stepRecord struct {
+	Package string        `json:"package"`
+	Key     digest.Digest `json:"key"`
+	Encoded string        `json:"encoded"`
+	Seconds float64       `json:"seconds,omitempty"`
+}
+
+// lfsRecord remembers which snapshot the LFS directory was left holding.
+type lfsRecord struct {
+	Path     string        `json:"path"`
+	Snapshot digest.Digest `json:"snapshot"`
+	// Dirty is set while a package runs: the tree is then between snapshots.
+	Dirty bool `json:"dirty"`
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeJSON replaces path atomically: temp file, fsync, rename.
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(append(data, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+func (e *Engine) stageRecordPath(stage string) string {
+	return filepath.Join(e.StoreDir, "state", "stages", e.M.Name, stage+".json")
+}
+
+func (e *Engine) loadStageRecord(stage string) (*stageRecord, error) {
+	var r stageRecord
+	err := readJSON(e.stageRecordPath(stage), &r)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func (e *Engine) lfsRecordPath() string {
+	return filepath.Join(e.StoreDir, "state", "lfs.json")
+}
+
+func (e *Engine) loadLFSRecords() map[string]lfsRecord {
+	recs := map[string]lfsRecord{}
+	_ = readJSON(e.lfsRecordPath(), &recs)
+	return recs
+}
+
+func (e *Engine) setLFSRecord(r lfsRecord) error {
+	recs := e.loadLFSRecords()
+	recs[r.Path] = r
+	return writeJSON(e.lfsRecordPath(), recs)
+}

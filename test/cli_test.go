@@ -1,0 +1,235 @@
+// Package test holds end-to-end tests that run the real xbuild binary as a
+// user would: real seed, real sandbox, real sources, real store.
+package test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// env is what every end-to-end test shares: the binary and a store whose
+// seed survives between tests (and runs, through XBUILD_TEST_CACHE).
+type env struct {
+	bin   string
+	store string
+	cache string
+}
+
+var shared env
+
+func TestMain(m *testing.M) {
+	cache := os.Getenv("XBUILD_TEST_CACHE")
+	if cache == "" {
+		cache = "/var/cache/xbuild-test"
+	}
+	tmp, err := os.MkdirTemp("", "xbuild-e2e-bin-")
+	if err != nil {
+		panic(err)
+	}
+	bin := filepath.Join(tmp, "xbuild")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/xbuild")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		panic("build xbuild: " + err.Error())
+	}
+	shared = env{bin: bin, store: filepath.Join(cache, "store"), cache: cache}
+	code := m.Run()
+	os.RemoveAll(tmp)
+	os.Exit(code)
+}
+
+// needRoot skips without root, but fails in CI, where a skip would hide
+// that the sandbox never ran.
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("end-to-end tests need root in CI")
+	}
+	t.Skip("needs root")
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// xbuild runs the binary with the shared store unless args set --store.
+func xbuild(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(shared.bin, args...)
+	cmd.Env = append(os.Environ(), "XBUILD_STORE="+shared.store)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run xbuild %v: %v", args, err)
+	}
+	t.Logf("xbuild %s -> %d\n%s%s", strings.Join(args, " "), code, out.String(), errb.String())
+	return result{code, out.String(), errb.String()}
+}
+
+func mustOK(t *testing.T, r result) {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+}
+
+type planRow struct {
+	Stage    string `json:"stage"`
+	Key      string `json:"key"`
+	Cached   bool   `json:"cached"`
+	Snapshot string `json:"snapshot"`
+	Reason   string `json:"reason"`
+}
+
+func plan(t *testing.T, args ...string) []planRow {
+	t.Helper()
+	r := xbuild(t, append([]string{"plan", "--json"}, args...)...)
+	mustOK(t, r)
+	var rows []planRow
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatalf("plan --json is not a JSON array: %v\n%s", err, r.stdout)
+	}
+	return rows
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{}, 2, "no command"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"plan", "--bogus"}, 2, "unknown flag"},
+		{[]string{"--manifest", "demo", "stage", "nosuch"}, 2, `unknown stage "nosuch"`},
+		{[]string{"--manifest", "/nonexistent/dir", "check"}, 1, "manifest"},
+		{[]string{"--manifest", "testdata/broken", "check"}, 1, "testdata/broken/manifest.yaml:"},
+		{[]string{"-j", "0", "plan"}, 2, "-j 0"},
+	}
+	for _, tc := range tests {
+		r := xbuild(t, tc.args...)
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("xbuild %v: exit %d, stderr %q; want exit %d and %q", tc.args, r.code, r.stderr, tc.code, tc.want)
+		}
+		if tc.code != 0 && strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 && tc.want != "testdata/broken/manifest.yaml:" {
+			t.Errorf("xbuild %v: error is not one line: %q", tc.args, r.stderr)
+		}
+	}
+}
+
+func TestCheckEmbedded(t *testing.T) {
+	for _, m := range []string{"demo", "xlapp"} {
+		r := xbuild(t, "--manifest", m, "check")
+		mustOK(t, r)
+	}
+}
+
+// The demo end to end: seed, fetch, build, snapshot; the second run is all
+// cache hits; the restored tree equals the built one, mtimes included.
+func TestDemoTwice(t *testing.T) {
+	needRoot(t)
+	r := xbuild(t, "demo")
+	mustOK(t, r)
+	if !strings.Contains(r.stdout, "demo ok") || !strings.Contains(r.stdout, "Hello, world!") {
+		t.Fatalf("demo output lacks the greeting or verdict:\n%s", r.stdout)
+	}
+	rows := plan(t, "--manifest", "demo")
+	for _, row := range rows {
+		if !row.Cached || !strings.HasPrefix(row.Key, "sha256:") {
+			t.Fatalf("after the demo, stage %s is not cached: %+v", row.Stage, row)
+		}
+	}
+	// A second demo is all hits.
+	r = xbuild(t, "demo")
+	mustOK(t, r)
+	if !strings.Contains(r.stdout, "all 2 stages cached") || strings.Contains(r.stderr, "building") {
+		t.Fatalf("second demo run built something:\n%s", r.stderr)
+	}
+	// Restore equals built: snapshot the restored tree again.
+	last := rows[len(rows)-1]
+	dir := t.TempDir()
+	mustOK(t, xbuild(t, "--manifest", "demo", "restore", last.Stage, "--to", filepath.Join(dir, "r")))
+	got := xbuild(t, "cache", "snapshot", filepath.Join(dir, "r"))
+	mustOK(t, got)
+	if strings.TrimSpace(got.stdout) != last.Snapshot {
+		t.Fatalf("restored tree snapshots to %s, built was %s", strings.TrimSpace(got.stdout), last.Snapshot)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r", "usr", "bin", "hello")); err != nil {
+		t.Fatal(err)
+	}
+	// shell exits with the command's status.
+	r = xbuild(t, "--manifest", "demo", "--lfs", filepath.Join(shared.store, "demo", "lfs"), "shell", "hello", "--", "sh", "-c", "exit 7")
+	if r.code != 7 {
+		t.Fatalf("shell exit status %d, want 7", r.code)
+	}
+}
+
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	if out, err := exec.Command("cp", "-a", src, dst).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+}
+
+// A failing package stops the stage with its log tail, leaves the cache as
+// it was, and the run after the fix resumes after the last good package.
+func TestFailureAndResume(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	man := filepath.Join(dir, "resume")
+	copyDir(t, "testdata/resume", man)
+	lfs := filepath.Join(dir, "lfs")
+	r := xbuild(t, "--manifest", man, "--lfs", lfs, "stage", "work")
+	if r.code != 1 {
+		t.Fatalf("failing build: exit %d, want 1", r.code)
+	}
+	for _, want := range []string{"XBUILD-FAILURE-MARKER", "package second failed", "second.log"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q", want)
+		}
+	}
+	rows := plan(t, "--manifest", man)
+	if !rows[0].Cached || rows[1].Cached {
+		t.Fatalf("after the failure: %+v", rows)
+	}
+	baseSnap := rows[0].Snapshot
+	// Fix the script: only the failed package runs again.
+	if err := os.WriteFile(filepath.Join(man, "scripts", "second.sh"), []byte("echo second > \"$LFS/usr/share/resume/second\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = xbuild(t, "--manifest", man, "--lfs", lfs, "stage", "work")
+	mustOK(t, r)
+	if !strings.Contains(r.stderr, "first: cached") || !strings.Contains(r.stderr, "second: building") {
+		t.Fatalf("did not resume after the last good package:\n%s", r.stderr)
+	}
+	for _, f := range []string{"base", "first", "second"} {
+		if _, err := os.Stat(filepath.Join(lfs, "usr/share/resume", f)); err != nil {
+			t.Errorf("LFS tree lacks %s: %v", f, err)
+		}
+	}
+	rows = plan(t, "--manifest", man)
+	if !rows[1].Cached || rows[0].Snapshot != baseSnap {
+		t.Fatalf("after the fix: %+v", rows)
+	}
+	// Changing one line of one script rebuilds exactly that stage.
+	if err := os.WriteFile(filepath.Join(man, "scripts", "first.sh"), []byte("echo FIRST > \"$LFS/usr/share/resume/first\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rows = plan(t, "--manifest", man)
+	if !rows[0].Cached || rows[1].Cached || !strings.Contains(rows[1].Reason, "first: script changed") {
+		t.Fatalf("plan after editing first.sh: %+v", rows)
+	}
+}

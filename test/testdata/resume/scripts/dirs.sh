@@ -1,0 +1,1 @@
+mkdir -p "$LFS/usr/share/resume"; echo base > "$LFS/usr/share/resume/base"

@@ -1,0 +1,1 @@
+echo first > "$LFS/usr/share/resume/first"

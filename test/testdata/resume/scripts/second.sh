@@ -1,0 +1,2 @@
+echo "about to fail: XBUILD-FAILURE-MARKER"
+exit 3
