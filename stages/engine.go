@@ -122,9 +122,9 @@ type StagePlan struct {
 	Cached   bool          `json:"cached"`
 	Snapshot digest.Digest `json:"snapshot,omitempty"`
 	// Reason says, for a stage that is not cached, what changed.
-	Reason    string         `json:"reason,omitempty"`
-	Packages  []PackagePlan  `json:"packages"`
-	Published digest.Digest  `json:"published,omitempty"`
+	Reason    string        `json:"reason,omitempty"`
+	Packages  []PackagePlan `json:"packages"`
+	Published digest.Digest `json:"published,omitempty"`
 	steps     []digest.Digest
 	inputs    []StepInput
 	resume    int // index of the first package to build

@@ -22,14 +22,14 @@ const EmptyTree = "empty"
 // cannot change the result enters it: not -j (MAKEFLAGS differ, output must
 // not), not log level, not progress, not paths of the store.
 type StepInput struct {
-	Seed     digest.Digest // the seed snapshot
-	Parent   string        // the parent stage's snapshot digest, or EmptyTree
-	Prev     digest.Digest // the previous step's key in this stage; "" for the first
-	Epoch    int64
-	Stage    *manifests.Stage
-	Package  *manifests.Package
-	Sources  []manifests.Source // the package's sources, in its order
-	Sandbox  string
+	Seed    digest.Digest // the seed snapshot
+	Parent  string        // the parent stage's snapshot digest, or EmptyTree
+	Prev    digest.Digest // the previous step's key in this stage; "" for the first
+	Epoch   int64
+	Stage   *manifests.Stage
+	Package *manifests.Package
+	Sources []manifests.Source // the package's sources, in its order
+	Sandbox string
 }
 
 // Encode returns the canonical encoding that the key is the sha256 of.
