@@ -63,6 +63,7 @@ type Tweaks struct {
 	Jobs                 int               // override -j (0: keep)
 	Cpuset               string
 	BuildDir             string // where the work dir appears inside the sandbox (default /build)
+	TmpDir               string // an extra tmpfs, exported as TMPDIR
 }
 
 // Engine builds, restores and plans the stages of one manifest.
@@ -610,4 +611,43 @@ func (e *Engine) lock() (func(), error) {
 		return nil, fmt.Errorf("another xbuild is building with store %s (lock %s held): wait for it", e.StoreDir, p)
 	}
 	return func() { f.Close() }, nil
+}
+
+// Rebuild builds the named stage once more from its parent's snapshot into
+// e.LFS (which must be a fresh directory), ignoring cached package steps,
+// and returns the new snapshot and the cached one it should equal. Run it
+// on an Engine with Scratch set: nothing it does replaces a cache entry.
+func (e *Engine) Rebuild(ctx context.Context, name string) (rebuilt, cached digest.Digest, err error) {
+	if !e.Scratch {
+		return "", "", errors.New("rebuild needs a scratch engine: it must never replace cache entries")
+	}
+	p, plans, err := e.planOf(ctx, name)
+	if err != nil {
+		return "", "", err
+	}
+	if !p.Cached {
+		return "", "", fmt.Errorf("stage %s is %w (%s): run 'xbuild stage %s' first", name, ErrNotBuilt, p.Reason, name)
+	}
+	seed, err := e.Seed(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	st := e.M.Stage(name)
+	var start digest.Digest
+	if st.Parent != "" {
+		for _, q := range plans {
+			if q.Stage == st.Parent {
+				start = q.Snapshot
+			}
+		}
+	}
+	if err := e.materialize(ctx, start); err != nil {
+		return "", "", err
+	}
+	p.resume, p.resumeAt = 0, ""
+	snap, _, err := e.buildStage(ctx, st, p, seed)
+	if err != nil {
+		return "", "", err
+	}
+	return snap, p.Snapshot, nil
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -157,7 +158,10 @@ func (e *Engine) prepare(ctx context.Context, st *manifests.Stage, pk *manifests
 		if err != nil {
 			return nil, err
 		}
-		for _, d := range []string{LFSMount, SourcesMount, buildDir, "/tmp"} {
+		for _, d := range []string{LFSMount, SourcesMount, buildDir, "/tmp", e.Tweaks.TmpDir} {
+			if d == "" {
+				continue
+			}
 			if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 				return nil, fmt.Errorf("prepare seed mount point %s: %w", d, err)
 			}
@@ -181,7 +185,10 @@ func (e *Engine) prepare(ctx context.Context, st *manifests.Stage, pk *manifests
 		spec.Rootfs = e.LFS
 		// Mount points the tree lacks are made for the run and removed after,
 		// so that they never land in a snapshot.
-		for _, d := range []string{"/proc", "/sys", "/dev", "/tmp", SourcesMount, buildDir} {
+		for _, d := range []string{"/proc", "/sys", "/dev", "/tmp", SourcesMount, buildDir, e.Tweaks.TmpDir} {
+			if d == "" {
+				continue
+			}
 			created, err := mkdirAllTracked(filepath.Join(e.LFS, d))
 			if err != nil {
 				return nil, fmt.Errorf("prepare mount point %s: %w", d, err)
@@ -194,12 +201,22 @@ func (e *Engine) prepare(ctx context.Context, st *manifests.Stage, pk *manifests
 		}
 		env = append(env, manifests.EnvVar{Key: "PATH", Value: "/usr/bin:/usr/sbin"})
 	}
+	// Variations come before the manifest's env: what a stage pins wins.
+	tweakKeys := make([]string, 0, len(e.Tweaks.Env))
+	for k := range e.Tweaks.Env {
+		tweakKeys = append(tweakKeys, k)
+	}
+	sort.Strings(tweakKeys)
+	for _, k := range tweakKeys {
+		env = append(env, manifests.EnvVar{Key: k, Value: e.Tweaks.Env[k]})
+	}
+	if e.Tweaks.TmpDir != "" {
+		mounts = append(mounts, sandbox.Mount{Destination: e.Tweaks.TmpDir, Type: "tmpfs", Options: []string{"mode=1777"}})
+		env = append(env, manifests.EnvVar{Key: "TMPDIR", Value: e.Tweaks.TmpDir})
+	}
 	env = append(env, st.Env...)
 	if pk != nil {
 		env = append(env, pk.Env...)
-	}
-	for k, v := range e.Tweaks.Env {
-		env = append(env, manifests.EnvVar{Key: k, Value: v})
 	}
 	spec.Env = flattenEnv(env)
 	spec.Mounts = mounts

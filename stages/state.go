@@ -105,6 +105,9 @@ func (e *Engine) loadLFSRecords() map[string]lfsRecord {
 }
 
 func (e *Engine) setLFSRecord(r lfsRecord) error {
+	if e.Scratch {
+		return nil // a throw-away tree is not worth remembering
+	}
 	recs := e.loadLFSRecords()
 	recs[r.Path] = r
 	return writeJSON(e.lfsRecordPath(), recs)
