@@ -153,4 +153,3 @@ func mountinfoMentions(t *testing.T, path string) bool {
 	}
 	return strings.Contains(string(b), path)
 }
-

@@ -104,8 +104,15 @@ var testEnv = []string{"PATH=/bin", "HOME=/"}
 // run runs script with /bin/sh in spec and returns its combined output.
 func run(t *testing.T, r *runc.Runner, spec sandbox.Spec, script string) (string, error) {
 	t.Helper()
-	var out bytes.Buffer
 	spec.Args = []string{"/bin/sh", "-c", script}
+	return runSpec(t, r, spec)
+}
+
+// runSpec runs spec (with testEnv if it has no Env) and returns its
+// combined output.
+func runSpec(t *testing.T, r *runc.Runner, spec sandbox.Spec) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
 	if spec.Env == nil {
 		spec.Env = testEnv
 	}
