@@ -237,3 +237,18 @@ func excerpt(l, needle string) string {
 	hi := min(len(l), i+len(needle)+30)
 	return "..." + l[lo:hi] + "..."
 }
+
+// Strings names likely causes for two short differing strings, such as
+// two symlink targets or a path present in one build only (pass "" for the
+// missing side).
+func Strings(a, b string) []Hint {
+	switch {
+	case a == b:
+		return nil
+	case a == "":
+		return lineHints(b, "b")
+	case b == "":
+		return lineHints(a, "a")
+	}
+	return dedupe(pairHints(a, b))
+}
