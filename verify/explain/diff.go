@@ -261,10 +261,17 @@ func textDiff(path string, a, b []byte) Explanation {
 	}
 	details, hunks := unified(la, lb, es)
 	e.Details = append([]string{"--- a/" + path, "+++ b/" + path}, details...)
-	e.Summary = fmt.Sprintf("%d lines removed, %d added, in %d hunks", del, ins, hunks)
+	e.Summary = fmt.Sprintf("%s removed, %d added, in %s", plural(del, "line"), ins, plural(hunks, "hunk"))
 	e.Hints = hintsFor(cs)
 	if len(e.Hints) == 1 && e.Hints[0].Cause == CauseOrdering {
-		e.Summary = fmt.Sprintf("the same lines in a different order (%d lines moved)", del)
+		e.Summary = fmt.Sprintf("the same lines in a different order (%s moved)", plural(del, "line"))
 	}
 	return e
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -102,7 +102,7 @@ func TestText(t *testing.T) {
 		hints   []Cause
 	}{
 		{"date(1) output", lines("built on", "Mon Nov 30 01:49:28 UTC 2026"), lines("built on", "Mon Nov 30 01:52:03 UTC 2026"),
-			"1 lines removed, 1 added", []string{"-Mon Nov 30 01:49:28 UTC 2026", "+Mon Nov 30 01:52:03 UTC 2026"}, []Cause{CauseDate}},
+			"1 line removed, 1 added", []string{"-Mon Nov 30 01:49:28 UTC 2026", "+Mon Nov 30 01:52:03 UTC 2026"}, []Cause{CauseDate}},
 		{"seconds only", lines("at 01:49:28"), lines("at 01:49:31"), "", nil, []Cause{CauseDate}},
 		{"iso date", lines(`#define BUILD "2026-11-30"`), lines(`#define BUILD "2026-12-01"`), "", nil, []Cause{CauseDate}},
 		{"__DATE__", lines(`Nov 30 2026`), lines(`Dec  1 2026`), "", nil, []Cause{CauseDate}},
@@ -117,7 +117,7 @@ func TestText(t *testing.T) {
 		{"$RANDOM", lines("12345"), lines("2817"), "", nil, []Cause{CauseRandom}},
 		{"random hex", lines("seed_9f86d081884c7d65"), lines("seed_2c26b46b68ffc68f"), "", nil, []Cause{CauseRandom}},
 		{"ordering", lines("a.o", "b.o", "c.o", "d.o"), lines("c.o", "a.o", "d.o", "b.o"), "the same lines in a different order", nil, []Cause{CauseOrdering}},
-		{"plain change, no hint", lines("hello", "world"), lines("hello", "there"), "1 lines removed, 1 added, in 1 hunks", []string{"@@ -1,2 +1,2 @@", "-world", "+there"}, nil},
+		{"plain change, no hint", lines("hello", "world"), lines("hello", "there"), "1 line removed, 1 added, in 1 hunk", []string{"@@ -1,2 +1,2 @@", "-world", "+there"}, nil},
 		{"added line", lines("a"), lines("a", "b"), "0 lines removed, 1 added", []string{"@@ -1 +1,2 @@", "+b"}, nil},
 		{"final newline", []byte("a\nb"), []byte("a\nb\n"), "final newline", nil, nil},
 	}

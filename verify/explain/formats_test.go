@@ -176,7 +176,7 @@ func TestCompressed(t *testing.T) {
 		{"gzip payload", FormatGzip,
 			func() []byte { return compress("g7", "hello.1", page, t1, "gzip", "-n") },
 			func() []byte { return compress("g8", "hello.1", changed, t1, "gzip", "-n") },
-			"the payload differs: 1 lines removed, 1 added", []string{"payload: text:", "+Built in /xbuild-vary-path/build."}, []Cause{CauseBuildPath}},
+			"the payload differs: 1 line removed, 1 added", []string{"payload: text:", "+Built in /xbuild-vary-path/build."}, []Cause{CauseBuildPath}},
 		{"xz preset", FormatXz,
 			func() []byte {
 				return compress("x1", "hello.1", strings.Repeat(page, 50), t1, "xz", "-0", "--check=crc32")

@@ -122,14 +122,14 @@ func TestFixtureStage(t *testing.T) {
 	for _, s := range []string{
 		"fixture: NOT reproducible: 4 of 5 paths differ\n",
 		"likely causes (paths): build-path (1), date (1), hostname (1), random (1)",
-		"  path.txt: content (text): 1 lines removed, 1 added, in 1 hunks\n    hint build-path: b: \"" + b + "\"",
+		"  path.txt: content (text): 1 line removed, 1 added, in 1 hunk\n    hint build-path: b: \"" + b + "\"",
 		"note: the kernel is shared",
 	} {
 		if !strings.Contains(text.String(), s) {
 			t.Errorf("text report lacks %q:\n%s", s, text.String())
 		}
 	}
-	if t.Failed() {
+	if t.Failed() || testing.Verbose() {
 		t.Logf("text report:\n%s", text.String())
 	}
 }
