@@ -1,0 +1,835 @@
+package cache
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/opencontainers/go-digest"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sys/unix"
+)
+
+// SnapshotOptions tune Snapshot. The zero value is a normal snapshot.
+type SnapshotOptions struct {
+	// ClampMtime, if set, records any mtime later than it as it
+	// (SOURCE_DATE_EPOCH).
+	ClampMtime *time.Time
+	// Rehash ignores the stat cache and reads every file again.
+	Rehash bool
+	// Progress, if set, is called now and then with the entries walked and
+	// content bytes read so far, and once at the end.
+	Progress func(files, bytes int64)
+	// ReadHook, if set, is called with the tree path of every regular file
+	// whose content is read (not served from the stat cache). For tests
+	// and diagnostics; it may be called from several goroutines.
+	ReadHook func(path string)
+}
+
+// racyWindow: a file changed this close to the start of a snapshot may
+// change again within the same timestamp tick, so it is not stat-cached.
+const racyWindow = 20 * time.Millisecond
+
+// Snapshot stores the tree under dir and returns its digest. File contents
+// are streamed: hashed, compressed and verified by a pool of workers,
+// small files into pack files and large ones into blobs of their own.
+// Nothing becomes visible in the store until all of it is durable; the
+// tree manifest is written last. The tree must not change meanwhile.
+func (s *Store) Snapshot(ctx context.Context, dir string, opts SnapshotOptions) (digest.Digest, error) {
+	unlock, err := s.sharedLock()
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if err := s.refreshIndex(); err != nil {
+		return "", err
+	}
+	cdir, err := canonicalDir(dir)
+	if err != nil {
+		return "", fmt.Errorf("snapshot %s: %w", dir, err)
+	}
+	var old statCache
+	if !opts.Rehash {
+		old = s.loadStatCache(cdir)
+	}
+	sn := &snapshotter{
+		s:        s,
+		opts:     opts,
+		old:      old,
+		newCache: statCache{},
+		links:    map[devIno]*linkGroup{},
+		racy:     time.Now().Add(-racyWindow).UnixNano(),
+		sess:     &writeSession{s: s, claimed: map[sum]bool{}},
+	}
+	if opts.ClampMtime != nil {
+		c := opts.ClampMtime.UnixNano()
+		sn.clamp = &c
+	}
+	d, err := sn.run(ctx, cdir)
+	if err != nil {
+		sn.sess.abort()
+		return "", fmt.Errorf("snapshot %s: %w", dir, err)
+	}
+	return d, nil
+}
+
+type devIno struct{ dev, ino uint64 }
+
+type linkGroup struct {
+	members []*Entry // members[0] was walked first and holds the metadata
+}
+
+type fileJob struct {
+	e     *Entry
+	f     *os.File
+	rec   statRec
+	cache bool
+}
+
+type smallBlob struct {
+	sum  sum
+	data []byte
+}
+
+type snapshotter struct {
+	s     *Store
+	opts  SnapshotOptions
+	clamp *int64
+	racy  int64
+
+	old statCache
+
+	mu       sync.Mutex // guards newCache
+	newCache statCache
+
+	entries []*Entry
+	links   map[devIno]*linkGroup
+
+	files, bytes atomic.Int64
+	progMu       sync.Mutex
+	lastProg     time.Time
+
+	sess *writeSession
+}
+
+func (sn *snapshotter) progress(final bool) {
+	if sn.opts.Progress == nil {
+		return
+	}
+	sn.progMu.Lock()
+	defer sn.progMu.Unlock()
+	if !final && time.Since(sn.lastProg) < 100*time.Millisecond {
+		return
+	}
+	sn.lastProg = time.Now()
+	sn.opts.Progress(sn.files.Load(), sn.bytes.Load())
+}
+
+func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, error) {
+	rootfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", &os.PathError{Op: "open", Path: dir, Err: err}
+	}
+	defer unix.Close(rootfd)
+
+	workers := max(sn.s.Workers, 1)
+	g, gctx := errgroup.WithContext(ctx)
+	jobs := make(chan fileJob, 64)
+	small := make(chan smallBlob, 64)
+	packJobs := make(chan *pack, 1)
+	packData := make(chan []byte, 1)
+	_ = packData
+
+	g.Go(func() error {
+		defer close(jobs)
+		var st unix.Stat_t
+		if err := unix.Fstat(rootfd, &st); err != nil {
+			return fmt.Errorf("stat %s: %w", dir, err)
+		}
+		root := sn.entryFromStat("/", &st)
+		x, err := readXattrs(rootfd, "")
+		if err != nil {
+			return fmt.Errorf("%s: %w", dir, err)
+		}
+		root.Xattrs = x
+		sn.entries = append(sn.entries, root)
+		return sn.walk(gctx, rootfd, "", jobs)
+	})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		g.Go(func() error {
+			defer wg.Done()
+			w, err := sn.s.newWorker()
+			if err != nil {
+				return err
+			}
+			defer w.close()
+			for j := range jobs {
+				if err := sn.file(gctx, w, j, small); err != nil {
+					for j := range jobs { // release the walker
+						j.f.Close()
+					}
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		wg.Wait()
+		close(small)
+		return nil
+	})
+	packedBufs := make(chan packBuild, 1)
+	g.Go(func() error {
+		defer close(packedBufs)
+		return sn.packer(gctx, small, packedBufs)
+	})
+	for range workers {
+		g.Go(func() error {
+			w, err := sn.s.newWorker()
+			if err != nil {
+				return err
+			}
+			defer w.close()
+			for pb := range packedBufs {
+				if err := sn.s.writePack(gctx, w, sn.sess, pb); err != nil {
+					for range packedBufs {
+					}
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	_ = packJobs
+	if err := g.Wait(); err != nil {
+		return "", err
+	}
+	sn.progress(true)
+
+	tree, err := sn.tree()
+	if err != nil {
+		return "", err
+	}
+	raw, err := tree.MarshalBinary()
+	if err != nil {
+		return "", err
+	}
+	d := digest.FromBytes(raw)
+	if err := sn.sess.commit(); err != nil {
+		return "", err
+	}
+	if err := sn.s.writeSnapshot(d, raw); err != nil {
+		return "", err
+	}
+	if err := sn.s.saveStatCache(dir, sn.newCache); err != nil {
+		return "", err
+	}
+	return d, nil
+}
+
+func (sn *snapshotter) entryFromStat(p string, st *unix.Stat_t) *Entry {
+	e := &Entry{
+		Path:    p,
+		Mode:    modeFromUnix(st.Mode & 0o7777),
+		UID:     st.Uid,
+		GID:     st.Gid,
+		MtimeNs: st.Mtim.Nano(),
+	}
+	if sn.clamp != nil && e.MtimeNs > *sn.clamp {
+		e.MtimeNs = *sn.clamp
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		e.Type = TypeDir
+	case unix.S_IFREG:
+		e.Type = TypeFile
+		e.Size = st.Size
+	case unix.S_IFLNK:
+		e.Type = TypeSymlink
+	case unix.S_IFCHR:
+		e.Type = TypeChar
+		e.Rdev = st.Rdev
+	case unix.S_IFBLK:
+		e.Type = TypeBlock
+		e.Rdev = st.Rdev
+	case unix.S_IFIFO:
+		e.Type = TypeFifo
+	case unix.S_IFSOCK:
+		e.Type = TypeSocket
+	}
+	return e
+}
+
+// walk visits the directory open as fd (tree path rel, "" for the root),
+// depth first in name order, and queues regular files for the workers.
+func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<- fileJob) error {
+	names, err := readNames(fd)
+	if err != nil {
+		return fmt.Errorf("read dir %s: %w", rel+"/", err)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if name == "." || name == ".." {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p := rel + "/" + name
+		var st unix.Stat_t
+		if err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return fmt.Errorf("stat %s: %w", p, err)
+		}
+		e := sn.entryFromStat(p, &st)
+		if e.Type == 0 {
+			return fmt.Errorf("stat %s: unknown file type %o", p, st.Mode&unix.S_IFMT)
+		}
+		sn.files.Add(1)
+		x, err := readXattrs(fd, name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		e.Xattrs = x
+		if e.Type != TypeDir && st.Nlink > 1 {
+			k := devIno{st.Dev, st.Ino}
+			if g := sn.links[k]; g != nil {
+				g.members = append(g.members, e)
+				sn.entries = append(sn.entries, e)
+				continue
+			}
+			sn.links[k] = &linkGroup{members: []*Entry{e}}
+		}
+		sn.entries = append(sn.entries, e)
+		switch e.Type {
+		case TypeDir:
+			sub, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return fmt.Errorf("open %s: %w", p, err)
+			}
+			err = sn.walk(ctx, sub, p, jobs)
+			unix.Close(sub)
+			if err != nil {
+				return err
+			}
+		case TypeSymlink:
+			l, err := readlinkat(fd, name)
+			if err != nil {
+				return fmt.Errorf("readlink %s: %w", p, err)
+			}
+			e.Link = l
+		case TypeFile:
+			if e.Size == 0 {
+				continue
+			}
+			rec := statRec{Ino: st.Ino, Size: st.Size, MtimeNs: st.Mtim.Nano(), CtimeNs: st.Ctim.Nano()}
+			cacheable := rec.CtimeNs < sn.racy && rec.MtimeNs < sn.racy
+			if old, ok := sn.old[p]; ok && cacheable && old.Ino == rec.Ino && old.Size == rec.Size &&
+				old.MtimeNs == rec.MtimeNs && old.CtimeNs == rec.CtimeNs && sn.cachedContentStored(&old) {
+				if old.HasSum {
+					e.Digest = digestOf(old.Sum)
+				}
+				e.Sparse = old.Sparse
+				sn.newCache[p] = old
+				continue
+			}
+			fd2, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NOATIME, 0)
+			if err == unix.EPERM {
+				fd2, err = unix.Openat(fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+			}
+			if err != nil {
+				return fmt.Errorf("open %s: %w", p, err)
+			}
+			f := os.NewFile(uintptr(fd2), p)
+			select {
+			case jobs <- fileJob{e: e, f: f, rec: rec, cache: cacheable}:
+			case <-ctx.Done():
+				f.Close()
+				return ctx.Err()
+			}
+		}
+		sn.progress(false)
+	}
+	return nil
+}
+
+func (sn *snapshotter) cachedContentStored(r *statRec) bool {
+	if !r.HasSum {
+		return true
+	}
+	stored := r.Size
+	if r.Sparse != nil {
+		stored = 0
+		for _, g := range r.Sparse {
+			stored += g.Length
+		}
+	}
+	return sn.s.hasBlob(r.Sum, stored)
+}
+
+func readlinkat(fd int, name string) (string, error) {
+	for n := 256; ; n *= 2 {
+		buf := make([]byte, n)
+		m, err := unix.Readlinkat(fd, name, buf)
+		if err != nil {
+			return "", err
+		}
+		if m < n {
+			return string(buf[:m]), nil
+		}
+	}
+}
+
+// dataRegions finds the data regions of a file that has fewer blocks than
+// its size needs. It returns nil for a dense file.
+func dataRegions(f *os.File, size int64) ([]Region, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return nil, err
+	}
+	if st.Blocks*512 >= size {
+		return nil, nil
+	}
+	fd := int(f.Fd())
+	regions := []Region{}
+	var off int64
+	for off < size {
+		data, err := unix.Seek(fd, off, unix.SEEK_DATA)
+		if err == unix.ENXIO {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		hole, err := unix.Seek(fd, data, unix.SEEK_HOLE)
+		if err != nil {
+			return nil, err
+		}
+		hole = min(hole, size)
+		if hole > data {
+			regions = append(regions, Region{Offset: data, Length: hole - data})
+		}
+		off = hole
+	}
+	if len(regions) == 1 && regions[0].Offset == 0 && regions[0].Length == size {
+		return nil, nil
+	}
+	return regions, nil
+}
+
+// contentReader reads a file's stored content: the whole file, or its
+// data regions concatenated.
+func contentReader(f *os.File, size int64, regions []Region) io.Reader {
+	if regions == nil {
+		return io.NewSectionReader(f, 0, size)
+	}
+	rs := make([]io.Reader, len(regions))
+	for i, r := range regions {
+		rs[i] = io.NewSectionReader(f, r.Offset, r.Length)
+	}
+	return io.MultiReader(rs...)
+}
+
+// worker holds per-goroutine compression state.
+type worker struct {
+	enc     *zstd.Encoder
+	dec     *zstd.Decoder
+	in      []byte
+	out     []byte
+	scratch []byte
+}
+
+func (s *Store) newWorker() (*worker, error) {
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(s.level()), zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(true))
+	if err != nil {
+		return nil, fmt.Errorf("new encoder: %w", err)
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("new decoder: %w", err)
+	}
+	return &worker{enc: enc, dec: dec}, nil
+}
+
+func (w *worker) close() {
+	w.enc.Close()
+	w.dec.Close()
+}
+
+func (s *Store) level() zstd.EncoderLevel {
+	if s.Level != 0 {
+		return s.Level
+	}
+	return zstd.SpeedDefault
+}
+
+func (sn *snapshotter) file(ctx context.Context, w *worker, j fileJob, small chan<- smallBlob) error {
+	defer j.f.Close()
+	e := j.e
+	if sn.opts.ReadHook != nil {
+		sn.opts.ReadHook(e.Path)
+	}
+	regions, err := dataRegions(j.f, e.Size)
+	if err != nil {
+		return fmt.Errorf("find data regions of %s: %w", e.Path, err)
+	}
+	e.Sparse = regions
+	stored := e.StoredSize()
+	var sm sum
+	if stored > 0 {
+		if stored < packMax {
+			buf := make([]byte, stored)
+			if _, err := io.ReadFull(contentReader(j.f, e.Size, regions), buf); err != nil {
+				return fmt.Errorf("read %s: %w", e.Path, err)
+			}
+			sm = sha256.Sum256(buf)
+			select {
+			case small <- smallBlob{sum: sm, data: buf}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		} else {
+			sm, err = sn.large(ctx, w, j.f, e, regions)
+			if err != nil {
+				return err
+			}
+		}
+		e.Digest = digestOf(sm)
+		sn.bytes.Add(stored)
+	}
+	if err := checkUnchanged(j.f, &j.rec); err != nil {
+		return fmt.Errorf("read %s: %w", e.Path, err)
+	}
+	if j.cache {
+		rec := j.rec
+		rec.Sum, rec.HasSum, rec.Sparse = sm, stored > 0, regions
+		sn.mu.Lock()
+		sn.newCache[e.Path] = rec
+		sn.mu.Unlock()
+	}
+	sn.progress(false)
+	return nil
+}
+
+var errChanged = errors.New("file changed while being snapshotted")
+
+func checkUnchanged(f *os.File, rec *statRec) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return err
+	}
+	if st.Size != rec.Size || st.Mtim.Nano() != rec.MtimeNs || st.Ctim.Nano() != rec.CtimeNs {
+		return errChanged
+	}
+	return nil
+}
+
+// large hashes a big file, and if its content is not stored yet, compresses
+// it in verified chunks into a temp blob that commit renames into place.
+func (sn *snapshotter) large(ctx context.Context, w *worker, f *os.File, e *Entry, regions []Region) (sum, error) {
+	var sm sum
+	if cap(w.in) < chunkSize {
+		w.in = make([]byte, chunkSize)
+	}
+	buf := w.in[:chunkSize]
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, contentReader(f, e.Size, regions), buf); err != nil {
+		return sm, fmt.Errorf("read %s: %w", e.Path, err)
+	}
+	copy(sm[:], h.Sum(nil))
+	if sn.s.hasBlob(sm, packMax) || !sn.sess.claim(sm) {
+		return sm, nil
+	}
+	tmp, err := sn.s.createTemp("blob-")
+	if err != nil {
+		return sm, fmt.Errorf("store %s: %w", e.Path, err)
+	}
+	fail := func(err error) (sum, error) {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		sn.sess.unclaim(sm)
+		return sm, err
+	}
+	h.Reset()
+	r := contentReader(f, e.Size, regions)
+	for {
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+		n, rerr := io.ReadFull(r, buf)
+		if n > 0 {
+			h.Write(buf[:n])
+			w.out, w.scratch, err = encodeVerified(w.enc, w.dec, buf[:n], w.out[:0], w.scratch)
+			if err != nil {
+				return fail(fmt.Errorf("compress %s: %w", e.Path, err))
+			}
+			if _, err := tmp.Write(w.out); err != nil {
+				return fail(fmt.Errorf("store %s: %w", e.Path, err))
+			}
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			return fail(fmt.Errorf("read %s: %w", e.Path, rerr))
+		}
+	}
+	if !slices.Equal(h.Sum(nil), sm[:]) {
+		return fail(fmt.Errorf("read %s: %w", e.Path, errChanged))
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		sn.sess.unclaim(sm)
+		return sm, fmt.Errorf("store %s: %w", e.Path, err)
+	}
+	sn.sess.addBlob(sm, tmp.Name())
+	return sm, nil
+}
+
+// packBuild is a pack being assembled: the raw data and its blobs.
+type packBuild struct {
+	data  []byte
+	blobs []packBlob
+}
+
+// packer gathers small blobs not yet stored into packs of about
+// packTarget bytes, in arrival order (roughly walk order, so similar
+// files sit together).
+func (sn *snapshotter) packer(ctx context.Context, in <-chan smallBlob, out chan<- packBuild) error {
+	seen := map[sum]bool{}
+	cur := packBuild{data: make([]byte, 0, packTarget+packMax)}
+	flush := func() error {
+		if len(cur.blobs) == 0 {
+			return nil
+		}
+		select {
+		case out <- cur:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		cur = packBuild{data: make([]byte, 0, packTarget+packMax)}
+		return nil
+	}
+	for b := range in {
+		if seen[b.sum] {
+			continue
+		}
+		seen[b.sum] = true
+		if _, ok := sn.s.idx.lookup(b.sum); ok {
+			continue
+		}
+		cur.blobs = append(cur.blobs, packBlob{sum: b.sum, offset: int64(len(cur.data)), length: int64(len(b.data))})
+		cur.data = append(cur.data, b.data...)
+		if len(cur.data) >= packTarget {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return flush()
+}
+
+// writePack compresses and verifies a pack and writes it to a temp file
+// named by commit after the hash of its bytes.
+func (s *Store) writePack(ctx context.Context, w *worker, sess *writeSession, pb packBuild) error {
+	var err error
+	w.out, w.scratch, err = encodeVerified(w.enc, w.dec, pb.data, w.out[:0], w.scratch)
+	if err != nil {
+		return fmt.Errorf("compress pack: %w", err)
+	}
+	p := &pack{dataLen: int64(len(w.out)), rawLen: int64(len(pb.data)), blobs: pb.blobs}
+	tail := encodePackTail(p)
+	h := sha256.New()
+	h.Write(w.out)
+	h.Write(tail)
+	var name sum
+	copy(name[:], h.Sum(nil))
+	p.name = digestOf(name).Encoded()
+	p.fileSize = int64(len(w.out) + len(tail))
+	tmp, err := s.createTemp("pack-")
+	if err != nil {
+		return fmt.Errorf("write pack: %w", err)
+	}
+	_, werr := tmp.Write(w.out)
+	if werr == nil {
+		_, werr = tmp.Write(tail)
+	}
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write pack: %w", err)
+	}
+	sess.addPack(p, tmp.Name())
+	return nil
+}
+
+// writeSession tracks what one Snapshot wrote to tmp/. commit makes it
+// durable and visible; abort removes it.
+type writeSession struct {
+	s       *Store
+	mu      sync.Mutex
+	claimed map[sum]bool
+	blobs   []pendingFile
+	packs   []*pack
+	packTmp []string
+}
+
+type pendingFile struct {
+	sum sum
+	tmp string
+}
+
+func (w *writeSession) claim(sm sum) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.claimed[sm] {
+		return false
+	}
+	w.claimed[sm] = true
+	return true
+}
+
+func (w *writeSession) unclaim(sm sum) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.claimed, sm)
+}
+
+func (w *writeSession) addBlob(sm sum, tmp string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.blobs = append(w.blobs, pendingFile{sm, tmp})
+}
+
+func (w *writeSession) addPack(p *pack, tmp string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.packs = append(w.packs, p)
+	w.packTmp = append(w.packTmp, tmp)
+}
+
+func (w *writeSession) abort() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, b := range w.blobs {
+		os.Remove(b.tmp)
+	}
+	for _, t := range w.packTmp {
+		os.Remove(t)
+	}
+	w.blobs, w.packs, w.packTmp = nil, nil, nil
+}
+
+// commit: one syncfs makes every temp file durable, then they are renamed
+// into place and the directories synced, so a visible blob or pack is
+// always complete.
+func (w *writeSession) commit() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.blobs) == 0 && len(w.packs) == 0 {
+		return nil
+	}
+	if err := w.s.syncfs(); err != nil {
+		return err
+	}
+	for _, b := range w.blobs {
+		if err := os.Rename(b.tmp, w.s.blobPath(digestOf(b.sum))); err != nil {
+			return fmt.Errorf("commit blob: %w", err)
+		}
+	}
+	for i, p := range w.packs {
+		if err := os.Rename(w.packTmp[i], w.s.packPath(p.name)); err != nil {
+			return fmt.Errorf("commit pack: %w", err)
+		}
+	}
+	if err := syncDir(w.s.path(dirBlobs)); err != nil {
+		return err
+	}
+	if err := syncDir(w.s.path(dirPacks)); err != nil {
+		return err
+	}
+	for _, p := range w.packs {
+		w.s.idx.add(p)
+	}
+	w.blobs, w.packs, w.packTmp = nil, nil, nil
+	return nil
+}
+
+// writeSnapshot stores a tree manifest (compressed) under its digest,
+// durably; it is the last write of a snapshot.
+func (s *Store) writeSnapshot(d digest.Digest, raw []byte) error {
+	if _, err := os.Stat(s.snapshotPath(d)); err == nil {
+		return nil
+	}
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		return fmt.Errorf("write snapshot %s: %w", d, err)
+	}
+	comp := enc.EncodeAll(raw, nil)
+	if err := s.writeFileAtomic(s.snapshotPath(d), comp); err != nil {
+		return fmt.Errorf("write snapshot %s: %w", d, err)
+	}
+	return nil
+}
+
+// tree sorts the walked entries and turns hard link groups into one
+// entry with the metadata (the first path in order) and hardlinks to it.
+func (sn *snapshotter) tree() (*Tree, error) {
+	for _, g := range sn.links {
+		if len(g.members) < 2 {
+			continue
+		}
+		first := g.members[0]
+		minE := first
+		for _, m := range g.members[1:] {
+			if m.Path < minE.Path {
+				minE = m
+			}
+		}
+		if minE != first {
+			p := minE.Path
+			*minE = *first
+			minE.Path = p
+		}
+		for _, m := range g.members {
+			if m == minE {
+				continue
+			}
+			*m = Entry{Path: m.Path, Type: TypeHardlink, Hardlink: minE.Path}
+		}
+	}
+	entries := make([]Entry, len(sn.entries))
+	for i, e := range sn.entries {
+		entries[i] = *e
+	}
+	slices.SortFunc(entries, func(a, b Entry) int {
+		switch {
+		case a.Path < b.Path:
+			return -1
+		case a.Path > b.Path:
+			return 1
+		}
+		return 0
+	})
+	t := &Tree{Entries: entries}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+var _ = filepath.Join

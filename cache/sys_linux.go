@@ -1,0 +1,151 @@
+package cache
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/containerd/continuity/sysx"
+	"golang.org/x/sys/unix"
+)
+
+// procPath names the object name inside the directory open as dirfd
+// without resolving a long path: the kernel follows the fd's magic link,
+// then looks up name without following it (for the l*xattr calls).
+func procPath(dirfd int, name string) string {
+	if dirfd == unix.AT_FDCWD {
+		return name
+	}
+	p := "/proc/self/fd/" + strconv.Itoa(dirfd)
+	if name != "" {
+		p += "/" + name
+	}
+	return p
+}
+
+// readNames returns the names in the directory open as fd, sorted by
+// the caller.
+func readNames(fd int) ([]string, error) {
+	buf := make([]byte, 32<<10)
+	var names []string
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			return names, nil
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
+}
+
+// readXattrs reads every extended attribute of name in dirfd, not
+// following a symlink. Filesystems without xattr support give none.
+func readXattrs(dirfd int, name string) (map[string][]byte, error) {
+	p := procPath(dirfd, name)
+	names, err := sysx.LListxattr(p)
+	if err != nil {
+		if errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EOPNOTSUPP) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list xattrs: %w", err)
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	m := make(map[string][]byte, len(names))
+	for _, k := range names {
+		v, err := sysx.LGetxattr(p, k)
+		if err != nil {
+			if errors.Is(err, unix.ENODATA) {
+				continue
+			}
+			return nil, fmt.Errorf("get xattr %s: %w", k, err)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// futimens sets the times of the open file fd (utimensat with a NULL path).
+func futimens(fd int, ts *[2]unix.Timespec) error {
+	_, _, e := unix.Syscall6(unix.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(ts)), 0, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func mtimeSpec(ns int64) *[2]unix.Timespec {
+	t := unix.NsecToTimespec(ns)
+	return &[2]unix.Timespec{t, t}
+}
+
+func fileMode(e *Entry) uint32 { return modeToUnix(e.Mode) }
+
+// longPathLimit is where we stop handing whole paths to the kernel
+// (PATH_MAX is 4096 including the NUL).
+const longPathLimit = 4000
+
+// resolver turns tree paths below root into (dirfd, name) pairs usable
+// with the *at syscalls, also for paths longer than PATH_MAX.
+type resolver struct {
+	root string
+}
+
+// at returns a directory fd and a name relative to it for tree path p.
+// The returned release func closes the fd if one was opened. Parent
+// directories are the ones this process created, so following them is
+// safe.
+func (r *resolver) at(p string) (int, string, func(), error) {
+	full := r.root + p
+	if p == "/" {
+		full = r.root
+	}
+	if len(full) < longPathLimit {
+		return unix.AT_FDCWD, full, func() {}, nil
+	}
+	dir, name := filepath.Split(p)
+	fd, err := openDirChain(r.root, strings.TrimSuffix(dir, "/"))
+	if err != nil {
+		return -1, "", nil, err
+	}
+	return fd, name, func() { unix.Close(fd) }, nil
+}
+
+// openDirChain opens root+rel (rel rooted, "" for root) as an O_PATH
+// directory fd, walking in chunks that each stay below PATH_MAX.
+func openDirChain(root, rel string) (int, error) {
+	fd, err := unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, &os.PathError{Op: "open", Path: root, Err: err}
+	}
+	rest := strings.TrimPrefix(rel, "/")
+	for rest != "" {
+		chunk := rest
+		if len(chunk) >= longPathLimit {
+			cut := strings.LastIndexByte(chunk[:longPathLimit], '/')
+			if cut <= 0 {
+				unix.Close(fd)
+				return -1, fmt.Errorf("open %s: path component too long", rel)
+			}
+			chunk = chunk[:cut]
+		}
+		rest = strings.TrimPrefix(rest[len(chunk):], "/")
+		nfd, err := unix.Openat(fd, chunk, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		unix.Close(fd)
+		if err != nil {
+			return -1, &os.PathError{Op: "openat", Path: chunk, Err: err}
+		}
+		fd = nfd
+	}
+	return fd, nil
+}
