@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/xlapp/xbuild/internal/apt"
 	"github.com/xlapp/xbuild/sandbox"
 )
@@ -56,7 +58,8 @@ func debootstrapRoot(t *testing.T) string {
 
 // TestDebootstrapSeed runs the seed layout: a Debian rootfs read-only as
 // "/", the LFS tree read-write at /mnt/lfs, sources read-only, a tmpfs
-// /build, as root and as the build user.
+// /build, as root and as the build user; the rootfs once as a plain
+// directory and once as a read-only bind mount on the host.
 func TestDebootstrapSeed(t *testing.T) {
 	r, state := newRunner(t)
 	root := debootstrapRoot(t)
@@ -79,9 +82,23 @@ cat /sources/hello.tar; echo
 if touch /usr/x 2>/dev/null; then echo rootfs-writable; fi
 if touch /sources/x 2>/dev/null; then echo sources-writable; fi
 `
-	for _, uid := range []uint32{0, 1000} {
+	// The seed as the caller keeps it: a read-only bind mount on the host.
+	roRoot := mkdirs(t, t.TempDir(), "seed")
+	if err := unix.Mount(root, roRoot, "", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = unix.Unmount(roRoot, unix.MNT_DETACH) })
+	if err := unix.Mount("", roRoot, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		rootfs string
+		uid    uint32
+	}{{root, 0}, {root, 1000}, {roRoot, 0}, {roRoot, 1000}} {
+		uid := tc.uid
+		_ = os.Remove(filepath.Join(lfs, "out-"+strconv.FormatUint(uint64(uid), 10)+".tar"))
 		out, err := runSpec(t, r, sandbox.Spec{
-			Rootfs: root, ReadonlyRootfs: true, UID: uid, GID: uid, Cwd: "/build",
+			Rootfs: tc.rootfs, ReadonlyRootfs: true, UID: uid, GID: uid, Cwd: "/build",
 			Env: []string{"PATH=/usr/bin:/bin", "HOME=/build", "LC_ALL=POSIX"},
 			Mounts: []sandbox.Mount{
 				{Source: lfs, Destination: "/mnt/lfs"},
