@@ -11,9 +11,14 @@ type edit struct {
 	a, b int  // line index in a (keep, delete) and in b (keep, insert)
 }
 
-// maxEdits bounds the Myers search: beyond it the differing middle of the
-// two files is reported as one block replaced by another.
-const maxEdits = 2000
+// maxEdits and maxWork bound the Myers search (edits, and edits times
+// lines): beyond them the differing middle of the two files is reported as
+// one block replaced by another, which keeps a diff of two big, very
+// different files to well under a second.
+const (
+	maxEdits = 2000
+	maxWork  = 50_000_000
+)
 
 // diffLines returns an edit script turning a into b: Myers' O(ND) greedy
 // algorithm after trimming the common head and tail.
@@ -42,7 +47,7 @@ func diffLines(a, b []string) []edit {
 
 func myers(a, b []string) []edit {
 	n, m := len(a), len(b)
-	limit := min(n+m, maxEdits)
+	limit := min(n+m, maxEdits, maxWork/max(n+m, 1))
 	off := limit + 1
 	v := make([]int, 2*limit+3)
 	var trace [][]int

@@ -103,11 +103,18 @@ func readAll(r io.ReaderAt, size int64) ([]byte, error) {
 	return nil, err
 }
 
-func explainAt(path string, a, b []byte, depth int) Explanation {
+func explainAt(path string, a, b []byte, depth int) (e Explanation) {
+	defer func() {
+		// A parser tripping over a malformed file must not take the
+		// whole verify run down: fall back to a byte comparison.
+		if p := recover(); p != nil {
+			e = binaryDiff(a, b)
+			e.Summary = fmt.Sprintf("cannot parse (%v); %s", p, e.Summary)
+		}
+	}()
 	if bytes.Equal(a, b) {
 		return Explanation{Format: sniff(path, a), Summary: "identical"}
 	}
-	var e Explanation
 	switch fa, fb := sniff(path, a), sniff(path, b); {
 	case fa != fb:
 		e = binaryDiff(a, b)
