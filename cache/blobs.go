@@ -35,10 +35,11 @@ type sum = [sha256.Size]byte
 
 func sumOf(d digest.Digest) (sum, bool) {
 	var s sum
-	if d.Algorithm() != digest.SHA256 {
+	enc, ok := strings.CutPrefix(string(d), "sha256:")
+	if !ok {
 		return s, false
 	}
-	b, err := hex.DecodeString(d.Encoded())
+	b, err := hex.DecodeString(enc)
 	if err != nil || len(b) != len(s) {
 		return s, false
 	}

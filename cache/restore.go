@@ -151,8 +151,8 @@ type restorer struct {
 
 	mu    sync.Mutex // guards cache
 	cache statCache
-	// linked holds the paths that are hardlink targets: not stat-cached
-	// because creating the links changes their ctime.
+	// linked holds the paths that are hardlink targets: creating the
+	// links changes their ctime.
 	linked map[string]bool
 }
 
@@ -208,6 +208,9 @@ func (rs *restorer) run(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := rs.relinked(); err != nil {
+		return err
+	}
 	for i := len(rs.t.Entries) - 1; i >= 0; i-- {
 		e := &rs.t.Entries[i]
 		if e.Type != TypeDir {
@@ -256,6 +259,9 @@ func (rs *restorer) create(e *Entry) error {
 			}
 			if err == nil {
 				err = finishFd(f, e)
+			}
+			if err == nil {
+				err = rs.remember(f, e, sum{}, false)
 			}
 			if cerr := f.Close(); err == nil {
 				err = cerr
@@ -502,9 +508,8 @@ func (rs *restorer) writeFile(e *Entry, r io.Reader, sm sum) error {
 	if err == nil {
 		err = finishFd(f, e)
 	}
-	var st unix.Stat_t
 	if err == nil {
-		err = unix.Fstat(fd, &st)
+		err = rs.remember(f, e, sm, true)
 	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close: %w", cerr)
@@ -518,13 +523,45 @@ func (rs *restorer) writeFile(e *Entry, r io.Reader, sm sum) error {
 	}
 	rs.files.Add(1)
 	rs.bytes.Add(e.StoredSize())
-	if !rs.linked[e.Path] {
-		rec := statRec{Ino: st.Ino, Size: st.Size, MtimeNs: st.Mtim.Nano(), CtimeNs: st.Ctim.Nano(), Sum: sm, HasSum: true, Sparse: e.Sparse}
-		rs.mu.Lock()
-		rs.cache[e.Path] = rec
-		rs.mu.Unlock()
-	}
 	rs.progress(false)
+	return nil
+}
+
+// remember records a restored file in the stat cache the restore leaves
+// for dir, so the next Snapshot of dir does not read it again.
+func (rs *restorer) remember(f *os.File, e *Entry, sm sum, hasSum bool) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return err
+	}
+	rec := statRec{Ino: st.Ino, Size: st.Size, MtimeNs: st.Mtim.Nano(), CtimeNs: st.Ctim.Nano(), Sum: sm, HasSum: hasSum, Sparse: e.Sparse}
+	rs.mu.Lock()
+	rs.cache[e.Path] = rec
+	rs.mu.Unlock()
+	return nil
+}
+
+// relinked updates the stat cache of hard link targets, whose ctime
+// moved when their links were made.
+func (rs *restorer) relinked() error {
+	for p := range rs.linked {
+		rec, ok := rs.cache[p]
+		if !ok {
+			continue
+		}
+		dirfd, name, release, err := rs.r.at(p)
+		if err != nil {
+			return err
+		}
+		var st unix.Stat_t
+		err = unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+		release()
+		if err != nil {
+			return fmt.Errorf("stat %s: %w", p, err)
+		}
+		rec.CtimeNs = st.Ctim.Nano()
+		rs.cache[p] = rec
+	}
 	return nil
 }
 

@@ -219,11 +219,11 @@ func (s *Store) writeFileAtomic(dst string, data []byte) error {
 }
 
 func checkDigest(d digest.Digest) error {
-	if d.Algorithm() != digest.SHA256 {
-		return fmt.Errorf("digest %q: not sha256", d)
-	}
 	if err := d.Validate(); err != nil {
 		return fmt.Errorf("digest %q: %w", d, err)
+	}
+	if d.Algorithm() != digest.SHA256 {
+		return fmt.Errorf("digest %q: not sha256", d)
 	}
 	return nil
 }

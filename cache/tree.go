@@ -417,7 +417,7 @@ func (e *Entry) validateFields() error {
 		return bad("digest must be set exactly when there is content")
 	}
 	if e.Digest != "" {
-		if e.Digest.Algorithm() != digest.SHA256 || e.Digest.Validate() != nil {
+		if e.Digest.Validate() != nil || e.Digest.Algorithm() != digest.SHA256 {
 			return bad("digest is not a valid sha256 digest")
 		}
 	}
