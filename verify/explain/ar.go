@@ -118,7 +118,7 @@ func arDiff(path string, a, b []byte, depth int) Explanation {
 		bIndex[m.name] = append(bIndex[m.name], m)
 	}
 	headerOnly, contentDiffers := 0, 0
-	var stamp []string
+	var stamp, headerDetails []string
 	for _, x := range ma {
 		ys := bIndex[x.name]
 		if len(ys) == 0 {
@@ -141,7 +141,7 @@ func arDiff(path string, a, b []byte, depth int) Explanation {
 			if len(stamp) == 0 {
 				stamp = fields
 			}
-			e.Details = append(e.Details, fmt.Sprintf("%s: header only: %s", x.name, strings.Join(fields, ", ")))
+			headerDetails = append(headerDetails, fmt.Sprintf("%s: header only: %s", x.name, strings.Join(fields, ", ")))
 		default:
 			contentDiffers++
 			sub := explainAt(path+"("+x.name+")", x.data, y.data, depth+1)
@@ -158,6 +158,13 @@ func arDiff(path string, a, b []byte, depth int) Explanation {
 			}
 		}
 	}
+	// Content first: a time-stamped archive would bury it in headers.
+	const maxHeaderDetails = 5
+	if len(headerDetails) > maxHeaderDetails {
+		n := len(headerDetails) - maxHeaderDetails
+		headerDetails = append(headerDetails[:maxHeaderDetails], fmt.Sprintf("... %d more members differ in their header only", n))
+	}
+	e.Details = append(e.Details, headerDetails...)
 	if headerOnly > 0 {
 		e.Hints = append([]Hint{{
 			Cause:    CauseTimestamp,

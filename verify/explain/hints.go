@@ -63,22 +63,33 @@ var dateRE = regexp.MustCompile(`(?i)` + strings.Join([]string{
 
 // dateRE is compiled once; it is immutable and safe for concurrent use.
 
+// maxHintLines bounds the changed lines hintsFor reads: the causes show in
+// the first few thousand, and a file with more is explained well enough.
+const maxHintLines = 5000
+
 // hintsFor looks at the changed lines of a diff and names likely causes.
 func hintsFor(cs []change) []Hint {
 	if h, ok := orderingHint(cs); ok {
 		return []Hint{h}
 	}
 	var hs []Hint
+	budget := maxHintLines
 	for _, c := range cs {
-		n := min(len(c.del), len(c.ins))
+		n := min(len(c.del), len(c.ins), budget)
 		for i := range n {
 			hs = append(hs, pairHints(c.del[i], c.ins[i])...)
 		}
-		for _, l := range c.del[n:] {
+		budget -= n
+		for _, l := range c.del[n:min(len(c.del), n+budget)] {
 			hs = append(hs, lineHints(l, "a")...)
+			budget--
 		}
-		for _, l := range c.ins[n:] {
+		for _, l := range c.ins[n:min(len(c.ins), n+max(budget, 0))] {
 			hs = append(hs, lineHints(l, "b")...)
+			budget--
+		}
+		if budget <= 0 {
+			break
 		}
 	}
 	return dedupe(hs)
