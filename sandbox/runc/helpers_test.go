@@ -54,7 +54,7 @@ func newRunner(t *testing.T) (*runc.Runner, string) {
 // busyboxRoot builds a minimal rootfs from the host's static busybox:
 // bin/busybox and a symlink per applet named in applets; with dirs, the
 // usual mountpoints (proc, sys, dev, tmp) exist too.
-func busyboxRoot(t *testing.T, dirs bool) string {
+func busyboxRoot(t testing.TB, dirs bool) string {
 	t.Helper()
 	bb, err := exec.LookPath("busybox")
 	if err != nil {

@@ -241,3 +241,21 @@ func TestParallel(t *testing.T) {
 	}
 	assertEmptyDir(t, state)
 }
+
+// BenchmarkRun measures the cost of one container: create, start `true`,
+// wait, destroy.
+func BenchmarkRun(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	r, err := runc.New(filepath.Join(b.TempDir(), "state"), runc.WithCgroupParent(testCgroupParent))
+	if err != nil {
+		b.Fatal(err)
+	}
+	root := busyboxRoot(b, true)
+	for b.Loop() {
+		if err := r.Run(context.Background(), sandbox.Spec{Rootfs: root, Args: []string{"true"}, Env: testEnv}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

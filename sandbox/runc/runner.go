@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -106,6 +107,9 @@ func (r *Runner) Run(ctx context.Context, spec sandbox.Spec) (retErr error) {
 	// source threads), killing healthy builds.
 
 	c, err := libcontainer.Create(r.stateDir, id, config)
+	if errors.Is(err, libcontainer.ErrExist) {
+		return fmt.Errorf("create container %s: %w (left by a run that did not end? Prune removes it)", id, err)
+	}
 	if err != nil {
 		return fmt.Errorf("create container %s: %w", id, err)
 	}
