@@ -200,7 +200,7 @@ func TestDebootstrapCancelReal(t *testing.T) {
 	needRoot(t)
 	work := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	lw := &signalWriter{want: "I: Installing core packages...", hit: make(chan struct{})}
+	lw := &signalWriter{want: "I: Installing core packages...", hit: make(chan struct{}), work: work}
 	go func() {
 		select {
 		case <-lw.hit: // the chroot is mounted and dpkg runs
@@ -218,19 +218,26 @@ func TestDebootstrapCancelReal(t *testing.T) {
 	if left, _ := mountsUnder(work); len(left) != 0 {
 		t.Errorf("still mounted: %v", left)
 	}
+	if len(lw.mounted) == 0 {
+		t.Errorf("nothing was mounted when the test cancelled: the cleanup went untested")
+	}
+	t.Logf("mounted at cancel: %v", lw.mounted)
 }
 
 type signalWriter struct {
-	want string
-	seen strings.Builder
-	hit  chan struct{}
-	done bool
+	want    string
+	work    string
+	seen    strings.Builder
+	hit     chan struct{}
+	done    bool
+	mounted []string // under work when want was seen
 }
 
 func (s *signalWriter) Write(p []byte) (int, error) {
 	s.seen.Write(p)
 	if !s.done && strings.Contains(s.seen.String(), s.want) {
 		s.done = true
+		s.mounted, _ = mountsUnder(s.work)
 		close(s.hit)
 	}
 	return len(p), nil
