@@ -104,7 +104,7 @@ func binaryDiff(a, b []byte) Explanation {
 
 // streamed compares two big files chunk by chunk and looks for hints in
 // the strings of the first few differing chunks.
-func streamed(path string, a io.ReaderAt, sizeA int64, b io.ReaderAt, sizeB int64, chunk int) (Explanation, error) {
+func streamed(path string, a io.Reader, sizeA int64, b io.Reader, sizeB int64, chunk int) (Explanation, error) {
 	const sampled = 4
 	ba, bb := make([]byte, chunk), make([]byte, chunk)
 	var diffChunks int64
@@ -150,17 +150,10 @@ func streamed(path string, a io.ReaderAt, sizeA int64, b io.ReaderAt, sizeB int6
 	}, nil
 }
 
-func readChunk(r io.ReaderAt, buf []byte, off, size int64) (int, error) {
+func readChunk(r io.Reader, buf []byte, off, size int64) (int, error) {
 	if off >= size {
 		return 0, nil
 	}
 	want := min(int64(len(buf)), size-off)
-	n, err := r.ReadAt(buf[:want], off)
-	if int64(n) == want {
-		return n, nil
-	}
-	if err == nil {
-		err = io.ErrUnexpectedEOF
-	}
-	return n, err
+	return io.ReadFull(r, buf[:want])
 }

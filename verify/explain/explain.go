@@ -73,10 +73,18 @@ func Content(path string, a, b []byte) Explanation {
 	return explainAt(path, a, b, 0)
 }
 
-// Reader explains two versions of a file given as io.ReaderAt and size. Files
-// up to MaxInMemory are read and passed to Content; bigger ones are compared
-// in chunks without decompressing or parsing them.
+// Reader explains two versions of a file given as io.ReaderAt and size,
+// like Streams.
 func Reader(path string, a io.ReaderAt, sizeA int64, b io.ReaderAt, sizeB int64) (Explanation, error) {
+	return Streams(path, io.NewSectionReader(a, 0, sizeA), sizeA, io.NewSectionReader(b, 0, sizeB), sizeB)
+}
+
+// Streams explains two versions of a file read from a and b, of sizeA and
+// sizeB bytes. Files up to MaxInMemory are read whole and explained like
+// Content; bigger ones are compared in chunks without being parsed, with
+// hints from the strings of the first differing chunks. Streams fails only
+// when a read fails or ends early.
+func Streams(path string, a io.Reader, sizeA int64, b io.Reader, sizeB int64) (Explanation, error) {
 	if sizeA <= MaxInMemory && sizeB <= MaxInMemory {
 		ba, err := readAll(a, sizeA)
 		if err != nil {
@@ -91,16 +99,12 @@ func Reader(path string, a io.ReaderAt, sizeA int64, b io.ReaderAt, sizeB int64)
 	return streamed(path, a, sizeA, b, sizeB, 1<<20)
 }
 
-func readAll(r io.ReaderAt, size int64) ([]byte, error) {
+func readAll(r io.Reader, size int64) ([]byte, error) {
 	buf := make([]byte, size)
-	n, err := r.ReadAt(buf, 0)
-	if int64(n) == size {
-		return buf, nil
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, err
 	}
-	if err == nil {
-		err = io.ErrUnexpectedEOF
-	}
-	return nil, err
+	return buf, nil
 }
 
 func explainAt(path string, a, b []byte, depth int) (e Explanation) {

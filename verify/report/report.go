@@ -26,6 +26,8 @@ const (
 	OnlyInA     Kind = "only-in-a"   // present in the first build only
 	OnlyInB     Kind = "only-in-b"   // present in the second build only
 	Type        Kind = "type"        // file vs directory vs symlink ...
+	Xattr       Kind = "xattr"       // extended attributes
+	Mtime       Kind = "mtime"       // modification time (after clamping)
 )
 
 // Difference is one way one path differs. A path that differs in several
@@ -72,6 +74,12 @@ func Metadata(path string, kind Kind, a, b string) Difference {
 		}}
 	case LinkTarget:
 		d.Hints = explain.Strings(a, b)
+	case Mtime:
+		d.Hints = []explain.Hint{{
+			Cause:    explain.CauseDate,
+			Evidence: fmt.Sprintf("mtime %s vs %s", a, b),
+			Fix:      "set the time stamp from SOURCE_DATE_EPOCH (touch -d @$SOURCE_DATE_EPOCH) or keep the source's",
+		}}
 	case OnlyInA:
 		d.Hints = explain.Strings(path, "")
 	case OnlyInB:
