@@ -1,8 +1,8 @@
 package cache
 
 import (
-	"io/fs"
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
