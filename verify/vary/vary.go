@@ -174,8 +174,8 @@ type Settings struct {
 	Cpuset string
 	// BuildPath is each package's working directory, "/build" by default.
 	BuildPath string
-	// TmpDir is a writable directory the engine creates; the rebuild
-	// points TMPDIR at it. Empty: /tmp only.
+	// TmpDir is a writable directory (a tmpfs) the engine mounts and
+	// exports as TMPDIR, unless the stage pins TMPDIR. Empty: /tmp only.
 	TmpDir string
 }
 
@@ -227,9 +227,9 @@ func (s Set) Apply(base Settings, facts StageFacts) (Settings, []Applied) {
 		switch v.Name {
 		case BuildPath:
 			out.BuildPath, out.TmpDir = VaryBuildPath, VaryTmpDir
-			a.Reason = "packages build in " + VaryBuildPath
-			if setEnv("TMPDIR", VaryTmpDir) {
-				a.Reason += " with TMPDIR=" + VaryTmpDir
+			a.Reason = "packages build in " + VaryBuildPath + " with TMPDIR=" + VaryTmpDir
+			if v, pinned := facts.PinnedEnv["TMPDIR"]; pinned {
+				a.Reason = "packages build in " + VaryBuildPath + " (the stage pins TMPDIR=" + v + ")"
 			}
 			a.Reason += "; the LFS mount point /mnt/lfs is part of the stage's definition and is not varied"
 		case Time:

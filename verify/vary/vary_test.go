@@ -121,7 +121,7 @@ func TestApply(t *testing.T) {
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("settings\n got %+v\nwant %+v", got, want)
 				}
-				for k, v := range map[string]string{"KEEP": "me", "TMPDIR": "/xbuild-vary-path/tmp", "HOME": "/xbuild-vary-home", "XBUILD_VARY_STRAY": "1"} {
+				for k, v := range map[string]string{"KEEP": "me", "HOME": "/xbuild-vary-home", "XBUILD_VARY_STRAY": "1"} {
 					if s.Env[k] != v {
 						t.Errorf("env %s=%q, want %q", k, s.Env[k], v)
 					}
@@ -185,6 +185,11 @@ func TestApply(t *testing.T) {
 					t.Error("pinned HOME overridden")
 				}
 			},
+		},
+		{
+			name: "stage pins TMPDIR",
+			base: base, facts: StageFacts{PinnedEnv: map[string]string{"TMPDIR": "/var/tmp"}},
+			applied: map[string]string{BuildPath: "(the stage pins TMPDIR=/var/tmp)"},
 		},
 		{
 			name: "serial first build on two CPUs",
