@@ -28,8 +28,9 @@ import (
 type Reporter interface {
 	// Start is called once for each source that must be fetched.
 	Start(file string, size int64)
-	// Progress reports the bytes of file written so far (resumed bytes
-	// included); it may go back to 0 when another candidate is tried.
+	// Progress reports the bytes of file written so far, resumed bytes
+	// included: once when a download starts (0, or where it resumes), then
+	// about every 256 KiB. It goes back to 0 when another candidate is tried.
 	Progress(file string, done int64)
 	// Done is called once after Start, with the URL or path that provided
 	// the file, or with the error that ended the fetch.
@@ -356,22 +357,9 @@ func (f *fetcher) try(ctx context.Context, src manifests.Source, c candidate) er
 // whether it resumed an earlier partial download.
 func (f *fetcher) download(ctx context.Context, src manifests.Source, c candidate, resume bool) (resumed bool, err error) {
 	pp := f.store.partialPath(src.SHA256)
-	out, err := os.OpenFile(pp, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return false, err
-	}
-	defer func() {
-		if out != nil {
-			out.Close()
-		}
-	}()
 	var offset int64
 	if resume {
-		fi, err := out.Stat()
-		if err != nil {
-			return false, err
-		}
-		if fi.Size() > 0 && fi.Size() < src.Size {
+		if fi, err := os.Stat(pp); err == nil && fi.Size() > 0 && fi.Size() < src.Size {
 			offset = fi.Size()
 		}
 	}
@@ -388,6 +376,15 @@ func (f *fetcher) download(ctx context.Context, src manifests.Source, c candidat
 	defer body.Close()
 	resumed = start > 0
 
+	out, err := os.OpenFile(pp, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return false, err
+	}
+	defer func() {
+		if out != nil {
+			out.Close()
+		}
+	}()
 	h := sha256.New()
 	if resumed {
 		if _, err := io.CopyN(h, out, start); err != nil {
@@ -401,7 +398,8 @@ func (f *fetcher) download(ctx context.Context, src manifests.Source, c candidat
 			return false, err
 		}
 	}
-	pw := &progressWriter{rep: f.rep, file: src.File, done: start, stall: stall}
+	f.rep.Progress(src.File, start)
+	pw := &progressWriter{rep: f.rep, file: src.File, done: start, reported: start, stall: stall}
 	n, err := io.Copy(io.MultiWriter(out, h, pw), io.LimitReader(body, src.Size-start+1))
 	total := start + n
 	if err != nil {
@@ -411,7 +409,13 @@ func (f *fetcher) download(ctx context.Context, src manifests.Source, c candidat
 		return resumed, fmt.Errorf("transfer broke off after %d of %d bytes: %w", total, src.Size, err)
 	}
 	if total > src.Size {
-		return resumed, fmt.Errorf("got more than the pinned %d bytes", src.Size)
+		out.Close()
+		out = nil
+		q, err := f.store.quarantine(pp, src.File, "")
+		if err != nil {
+			return resumed, err
+		}
+		return resumed, fmt.Errorf("got more than the pinned %d bytes (moved to %s)", src.Size, q)
 	}
 	if total < src.Size {
 		return resumed, fmt.Errorf("transfer ended after %d of %d bytes", total, src.Size)
