@@ -186,6 +186,11 @@ type StageFacts struct {
 	PinnedEnv map[string]string
 	// BuildUser is the stage's build user's name; "" or "root": root.
 	BuildUser string
+	// KeepUID says the stage's result is owned by the build user (as the
+	// LFS temporary tools are, until chapter 7 chowns them to root): the
+	// user variation then renames the user but keeps its uid and gid, or
+	// every file would differ in owner.
+	KeepUID bool
 	// RootfsDir is the host directory that is "/" in the sandbox; locales
 	// are looked for in it.
 	RootfsDir string
@@ -258,6 +263,9 @@ func (s Set) Apply(base Settings, facts StageFacts) (Settings, []Applied) {
 				break
 			}
 			out.User = BuildUser{Name: VaryUser, UID: base.User.UID + 1, GID: base.User.GID + 1}
+			if facts.KeepUID {
+				out.User.UID, out.User.GID = base.User.UID, base.User.GID
+			}
 			a.Reason = fmt.Sprintf("build user %s uid %d gid %d instead of %s uid %d gid %d",
 				out.User.Name, out.User.UID, out.User.GID, facts.BuildUser, base.User.UID, base.User.GID)
 		case CPUs:

@@ -187,6 +187,11 @@ func TestApply(t *testing.T) {
 			},
 		},
 		{
+			name: "user renamed, uid kept",
+			base: base, facts: StageFacts{BuildUser: "lfs", KeepUID: true},
+			applied: map[string]string{User: "xbuild-vary-user uid 1000 gid 1000 instead of lfs uid 1000"},
+		},
+		{
 			name: "stage pins TMPDIR",
 			base: base, facts: StageFacts{PinnedEnv: map[string]string{"TMPDIR": "/var/tmp"}},
 			applied: map[string]string{BuildPath: "(the stage pins TMPDIR=/var/tmp)"},
