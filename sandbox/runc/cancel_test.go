@@ -102,16 +102,20 @@ func TestSetupFailure(t *testing.T) {
 		{name: "no such command", spec: sandbox.Spec{Args: []string{"/no/such/command"}}, want: "no such file"},
 		{name: "no such mount source", spec: sandbox.Spec{Args: []string{"true"}, Mounts: []sandbox.Mount{{Source: "/no/such/dir", Destination: "/x"}}}, want: "/no/such/dir"},
 		{name: "relative rootfs", spec: sandbox.Spec{Args: []string{"true"}}, want: "not an absolute path"},
+		{name: "rootfs is a file", spec: sandbox.Spec{Args: []string{"true"}}, want: "not a directory"},
 		{name: "bad cpuset", spec: sandbox.Spec{Args: []string{"true"}, Cpuset: "99"}, want: "cpuset"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			id := "setup-" + rand.Text()[:10]
 			tt.spec.ID, tt.spec.Env = id, testEnv
-			if tt.name != "relative rootfs" {
-				tt.spec.Rootfs = root
-			} else {
+			switch tt.name {
+			case "relative rootfs":
 				tt.spec.Rootfs = "rootfs"
+			case "rootfs is a file":
+				tt.spec.Rootfs = filepath.Join(root, "bin/busybox")
+			default:
+				tt.spec.Rootfs = root
 			}
 			err := r.Run(context.Background(), tt.spec)
 			var ee *sandbox.ExitError
@@ -151,5 +155,41 @@ func mountinfoMentions(t *testing.T, path string) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Contains(string(b), path)
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, path) {
+			t.Logf("mountinfo: %s", l)
+			return true
+		}
+	}
+	return false
+}
+
+// TestHostMountNamespaceKept proves that after runs with bind mounts the
+// process as a whole (/proc/self, i.e. the main thread) is still in the
+// host's mount namespace: no libcontainer thread parked the main thread in
+// a container's namespace, pinning its mounts.
+func TestHostMountNamespaceKept(t *testing.T) {
+	r, _ := newRunner(t)
+	root := busyboxRoot(t, true)
+	src := mkdirs(t, t.TempDir(), "src")
+	before, err := os.Readlink("/proc/self/ns/mnt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		out, err := run(t, r, sandbox.Spec{Rootfs: root, Mounts: []sandbox.Mount{{Source: src, Destination: "/mnt"}}}, "true")
+		if err != nil {
+			t.Fatalf("%v; output:\n%s", err, out)
+		}
+	}
+	after, err := os.Readlink("/proc/self/ns/mnt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before != after {
+		t.Errorf("mount namespace of the main thread: %s before, %s after", before, after)
+	}
+	if mountinfoMentions(t, root) {
+		t.Errorf("mounts of %s visible in /proc/self/mountinfo", root)
+	}
 }

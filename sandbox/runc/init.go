@@ -4,6 +4,7 @@ package runc
 
 import (
 	"os"
+	"runtime"
 
 	// The cgroup manager needs the devices controller code, or applying the
 	// device rules of every container fails.
@@ -13,6 +14,17 @@ import (
 	// the Go runtime of the re-executed init process starts.
 	_ "github.com/opencontainers/runc/libcontainer/nsenter"
 )
+
+// init keeps the main goroutine on the main thread for the life of the
+// process. libcontainer runs a goroutine per container start that joins the
+// container's mount namespace and locks its thread so that the thread dies
+// with it; on the main thread, which Go never terminates, that goroutine
+// would instead leave the whole process's /proc/self view (mountinfo, ...)
+// and the container's mounts pinned in that namespace. Locking main here,
+// before main() starts, means no other goroutine can ever run there.
+func init() {
+	runtime.LockOSThread()
+}
 
 // Init turns the current process into a container's init when libcontainer
 // re-executed it as such, and returns immediately otherwise. It must be the

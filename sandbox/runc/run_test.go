@@ -222,6 +222,19 @@ func TestLimits(t *testing.T) {
 	})
 }
 
+// TestSymlinkedRootfs proves that a rootfs path through a symlink works.
+func TestSymlinkedRootfs(t *testing.T) {
+	r, _ := newRunner(t)
+	root := busyboxRoot(t, true)
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(root, link); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, r, sandbox.Spec{Rootfs: link}, "test -x /bin/busybox"); err != nil {
+		t.Fatalf("%v; output:\n%s", err, out)
+	}
+}
+
 // TestParallel proves that runs with generated IDs do not collide.
 func TestParallel(t *testing.T) {
 	r, state := newRunner(t)

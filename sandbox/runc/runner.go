@@ -83,6 +83,10 @@ func (r *Runner) Run(ctx context.Context, spec sandbox.Spec) (retErr error) {
 	if err != nil {
 		return fmt.Errorf("container %s: %w", id, err)
 	}
+	// libcontainer wants the rootfs without symlinks.
+	if oci.Root.Path, err = filepath.EvalSymlinks(oci.Root.Path); err != nil {
+		return fmt.Errorf("container %s: rootfs: %w", id, err)
+	}
 	if fi, err := os.Stat(oci.Root.Path); err != nil {
 		return fmt.Errorf("container %s: rootfs: %w", id, err)
 	} else if !fi.IsDir() {
