@@ -408,6 +408,12 @@ func (e *Engine) buildStage(ctx context.Context, st *manifests.Stage, p *StagePl
 			oldSecs[s.Package] = s.Seconds
 		}
 	}
+	if st.Root == manifests.RootSeed {
+		// Restore the seed before the clock of the first package starts.
+		if _, err := e.seedRoot(ctx, seed); err != nil {
+			return "", nil, err
+		}
+	}
 	var timings []Timing
 	steps := make([]stepRecord, len(st.Packages))
 	snap := p.resumeAt

@@ -168,9 +168,15 @@ func (e *Engine) prepare(ctx context.Context, st *manifests.Stage, pk *manifests
 		}
 		spec.Rootfs, spec.ReadonlyRootfs = root, true
 		mounts = append(mounts, sandbox.Mount{Source: e.LFS, Destination: LFSMount})
+		// The stage's build user is named even when a package runs as root,
+		// so that root can chown to it as LFS chapter 4 does.
+		named := st.User
 		if user.Name != "root" {
+			named = user
+		}
+		if named.Name != "root" {
 			for _, f := range []string{"passwd", "group"} {
-				p, err := withUser(root, work, f, user)
+				p, err := withUser(root, work, f, named)
 				if err != nil {
 					return nil, err
 				}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/spf13/pflag"
+	"github.com/xlapp/xbuild/cache"
+)
+
+func cacheCmd() *command {
+	var rehash bool
+	return &command{name: "cache", args: "ls | gc | snapshot DIR", short: "list snapshots, collect garbage, or snapshot any directory",
+		flags: func(fs *pflag.FlagSet) {
+			fs.BoolVar(&rehash, "rehash", false, "snapshot: re-read every file instead of trusting the stat cache")
+		},
+		run: func(ctx context.Context, g *globals, args []string) error {
+			if len(args) == 0 {
+				return usagef("cache needs a subcommand: ls, gc or snapshot DIR")
+			}
+			cs, err := g.cache()
+			if err != nil {
+				return err
+			}
+			switch args[0] {
+			case "ls":
+				return g.cacheLs(ctx, cs)
+			case "gc":
+				return g.cacheGC(ctx, cs)
+			case "snapshot":
+				if len(args) != 2 {
+					return usagef("cache snapshot takes one directory")
+				}
+				start := time.Now()
+				d, err := cs.Snapshot(ctx, args[1], cache.SnapshotOptions{Rehash: rehash})
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return g.emitJSON(map[string]any{"snapshot": d, "dir": args[1], "seconds": time.Since(start).Seconds()})
+				}
+				fmt.Fprintln(g.stdout, d)
+				return nil
+			}
+			return usagef("unknown cache subcommand %q: want ls, gc or snapshot", args[0])
+		}}
+}
+
+func (g *globals) cacheLs(ctx context.Context, cs *cache.Store) error {
+	snaps, err := cs.Snapshots(ctx)
+	if err != nil {
+		return err
+	}
+	refs, err := cs.Refs(ctx)
+	if err != nil {
+		return err
+	}
+	names := map[digest.Digest][]string{}
+	for n, d := range refs {
+		names[d] = append(names[d], n)
+	}
+	// Name snapshots by stage where the records know them.
+	if m, err := g.loadManifest(); err == nil {
+		if e, err := g.engine(m, false); err == nil {
+			if plans, err := e.Plan(ctx); err == nil {
+				for _, p := range plans {
+					if p.Cached {
+						names[p.Snapshot] = append(names[p.Snapshot], "stage "+p.Stage)
+					}
+				}
+			}
+		}
+	}
+	sort.Slice(snaps, func(i, j int) bool { return snaps[i].Digest < snaps[j].Digest })
+	if g.json {
+		type row struct {
+			cache.SnapshotInfo
+			Names []string `json:"names"`
+		}
+		var rows []row
+		for _, s := range snaps {
+			rows = append(rows, row{s, names[s.Digest]})
+		}
+		return g.emitJSON(rows)
+	}
+	fmt.Fprintf(g.stdout, "%-20s %8s %12s %12s  %s\n", "SNAPSHOT", "ENTRIES", "BYTES", "STORED", "NAMES")
+	for _, s := range snaps {
+		fmt.Fprintf(g.stdout, "%-20s %8d %12d %12d  %v\n", short(s.Digest), s.Entries, s.Bytes, s.Stored, names[s.Digest])
+	}
+	return nil
+}
+
+func (g *globals) cacheGC(ctx context.Context, cs *cache.Store) error {
+	st, err := cs.GC(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if g.json {
+		return g.emitJSON(st)
+	}
+	fmt.Fprintf(g.stdout, "removed %d snapshots and %d blobs, freed %d bytes\n", st.SnapshotsRemoved, st.BlobsRemoved, st.BytesFreed)
+	return nil
+}

@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/spf13/pflag"
+	"github.com/xlapp/xbuild/cache"
+	"github.com/xlapp/xbuild/manifests"
+	"github.com/xlapp/xbuild/sandbox/runc"
+	"github.com/xlapp/xbuild/sources"
+	"github.com/xlapp/xbuild/stages"
+)
+
+// globals are the flags every command takes, and what they open.
+type globals struct {
+	manifest string
+	store    string
+	lfs      string
+	mirrors  []string
+	jobs     int
+	json     bool
+	quiet    bool
+	verbose  bool
+
+	fs             *pflag.FlagSet
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	mu             sync.Mutex // serialises progress output
+	cacheStore     *cache.Store
+	sourceStore    *sources.Store
+}
+
+func (g *globals) register(fs *pflag.FlagSet) {
+	def := os.Getenv("XBUILD_STORE")
+	if def == "" {
+		def = "/var/lib/xbuild"
+	}
+	fs.StringVar(&g.manifest, "manifest", "xlapp", "manifest: an embedded name ("+strings.Join(manifests.Embedded(), ", ")+") or a directory")
+	fs.StringVar(&g.store, "store", def, "store directory: snapshots, sources, logs (env XBUILD_STORE)")
+	fs.StringVar(&g.lfs, "lfs", "/mnt/lfs", "the LFS tree that stages build into")
+	fs.StringArrayVar(&g.mirrors, "mirror", nil, "source mirror, a directory or URL (repeatable)")
+	fs.IntVarP(&g.jobs, "jobs", "j", runtime.NumCPU(), "make -jN for packages whose build is parallel-safe")
+	fs.BoolVar(&g.json, "json", false, "machine-readable output")
+	fs.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors and results")
+	fs.BoolVarP(&g.verbose, "verbose", "v", false, "print more detail")
+}
+
+func (g *globals) finish() error {
+	if g.jobs < 1 {
+		return usagef("-j %d: want 1 or more", g.jobs)
+	}
+	abs, err := filepath.Abs(g.store)
+	if err != nil {
+		return err
+	}
+	g.store = abs
+	if g.lfs, err = filepath.Abs(g.lfs); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (g *globals) changed(name string) bool { return g.fs != nil && g.fs.Changed(name) }
+
+func (g *globals) loadManifest() (*manifests.Manifest, error) {
+	return manifests.Open(g.manifest)
+}
+
+func (g *globals) cache() (*cache.Store, error) {
+	if g.cacheStore == nil {
+		s, err := cache.Open(filepath.Join(g.store, "cache"))
+		if err != nil {
+			return nil, fmt.Errorf("open store %s: %w", g.store, err)
+		}
+		g.cacheStore = s
+	}
+	return g.cacheStore, nil
+}
+
+func (g *globals) sources() (*sources.Store, error) {
+	if g.sourceStore == nil {
+		s, err := sources.Open(filepath.Join(g.store, "sources"))
+		if err != nil {
+			return nil, fmt.Errorf("open source store in %s: %w", g.store, err)
+		}
+		g.sourceStore = s
+	}
+	return g.sourceStore, nil
+}
+
+// requireRoot fails early, in one line, where the sandbox is needed.
+func requireRoot() error {
+	return runc.Preflight()
+}
+
+// engine opens everything a build needs.
+func (g *globals) engine(m *manifests.Manifest, needSandbox bool) (*stages.Engine, error) {
+	cs, err := g.cache()
+	if err != nil {
+		return nil, err
+	}
+	ss, err := g.sources()
+	if err != nil {
+		return nil, err
+	}
+	e := &stages.Engine{M: m, Store: cs, Sources: ss, StoreDir: g.store, LFS: g.lfs, Jobs: g.jobs, Reporter: g.reporter()}
+	if needSandbox {
+		if err := requireRoot(); err != nil {
+			return nil, err
+		}
+		r, err := runc.New(filepath.Join(g.store, "run"))
+		if err != nil {
+			return nil, fmt.Errorf("start sandbox: %w", err)
+		}
+		e.Runner = r
+	}
+	return e, nil
+}
+
+// fetchAll makes the sources present before a build starts.
+func (g *globals) fetch(ctx context.Context, m *manifests.Manifest, srcs []manifests.Source) error {
+	ss, err := g.sources()
+	if err != nil {
+		return err
+	}
+	mirrors := append(append([]string{}, g.mirrors...), m.Mirrors...)
+	return ss.Fetch(ctx, srcs, sources.Options{Mirrors: mirrors, Jobs: 4, Debian: true, LocalFS: m.FS, Reporter: g.fetchReporter()})
+}
+
+// stageSources lists the sources of the stage and its ancestors.
+func stageSources(m *manifests.Manifest, name string) []manifests.Source {
+	var out []manifests.Source
+	for _, st := range m.Ancestors(name) {
+		out = append(out, m.StageSources(st.Name)...)
+	}
+	return out
+}
+
+func (g *globals) printf(format string, args ...any) {
+	if g.quiet || g.json {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	fmt.Fprintf(g.stderr, format, args...)
+}
+
+func (g *globals) emitJSON(v any) error {
+	enc := json.NewEncoder(g.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func short(d digest.Digest) string {
+	if len(d.Encoded()) < 12 {
+		return d.String()
+	}
+	return d.Algorithm().String() + ":" + d.Encoded()[:12]
+}
+
+func dur(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// reporter renders engine events: plain lines (good in CI logs and on a
+// terminal alike), or JSON lines on stderr with --json.
+func (g *globals) reporter() stages.Reporter {
+	return stages.ReporterFunc(func(e stages.Event) {
+		if g.json {
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			b, _ := json.Marshal(e)
+			fmt.Fprintln(g.stderr, string(b))
+			return
+		}
+		pos := ""
+		if e.Total > 0 {
+			pos = fmt.Sprintf(" %d/%d", e.Index, e.Total)
+		}
+		switch e.Kind {
+		case stages.StageCached:
+			g.printf("[%s] cached: %s\n", e.Stage, short(e.Snapshot))
+		case stages.StageStart:
+			why := ""
+			if e.Msg != "" {
+				why = " (" + e.Msg + ")"
+			}
+			g.printf("[%s] building %d packages%s\n", e.Stage, e.Total, why)
+		case stages.Restoring:
+			g.printf("restoring %s into %s\n", short(e.Snapshot), e.Msg)
+		case stages.PackageCached:
+			g.printf("[%s%s] %s: cached\n", e.Stage, pos, e.Package)
+		case stages.PackageStart:
+			g.printf("[%s%s] %s: building (log %s)\n", e.Stage, pos, e.Package, e.Log)
+		case stages.PackageAlive:
+			g.printf("[%s%s] %s: still building, %s: %s\n", e.Stage, pos, e.Package, dur(e.Elapsed), e.LastLine)
+		case stages.PackageDone:
+			g.printf("[%s%s] %s: done in %s\n", e.Stage, pos, e.Package, dur(e.Elapsed))
+		case stages.PackageFailed:
+			g.printf("[%s%s] %s: FAILED after %s\n", e.Stage, pos, e.Package, dur(e.Elapsed))
+		case stages.StageDone:
+			if e.Msg != "" {
+				g.mu.Lock()
+				fmt.Fprintln(g.stderr, e.Msg)
+				g.mu.Unlock()
+			}
+			g.printf("[%s] snapshot %s\n", e.Stage, e.Snapshot)
+		case stages.Timings:
+			g.printf("%s", timingTable(e.Stage, e.Table))
+		}
+	})
+}
+
+func timingTable(stage string, t []stages.Timing) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "timings of stage %s:\n  %-28s %10s %8s\n", stage, "package", "seconds", "SBU")
+	total := 0.0
+	for _, r := range t {
+		note := ""
+		if r.Cached {
+			note = " (cached)"
+		}
+		fmt.Fprintf(&b, "  %-28s %10.1f %8.2f%s\n", r.Package, r.Seconds, r.SBU, note)
+		total += r.Seconds
+	}
+	fmt.Fprintf(&b, "  %-28s %10.1f\n", "total", total)
+	return b.String()
+}
+
+// fetchReporter prints one line per fetched file, and a percentage now and
+// then for big ones.
+func (g *globals) fetchReporter() sources.Reporter {
+	return &fetchLines{g: g, size: map[string]int64{}, last: map[string]int{}}
+}
+
+type fetchLines struct {
+	g    *globals
+	mu   sync.Mutex
+	size map[string]int64
+	last map[string]int
+}
+
+func (f *fetchLines) Start(file string, size int64) {
+	f.mu.Lock()
+	f.size[file] = size
+	f.mu.Unlock()
+	f.g.printf("fetch %s (%d bytes)\n", file, size)
+}
+
+func (f *fetchLines) Progress(file string, done int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.size[file] <= 0 {
+		return
+	}
+	pct := int(done * 100 / f.size[file])
+	if pct/25 > f.last[file]/25 {
+		f.last[file] = pct
+		f.g.printf("fetch %s: %d%%\n", file, pct)
+	}
+}
+
+func (f *fetchLines) Done(file string, err error, from string) {
+	if err != nil {
+		f.g.printf("fetch %s: failed: %v\n", file, err)
+		return
+	}
+	f.g.printf("fetch %s: ok from %s\n", file, from)
+}

@@ -1,0 +1,168 @@
+// Command xbuild builds XLAPP, a Linux From Scratch based server OS, stage
+// by stage in hermetic containers, caching each stage as a snapshot.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/pflag"
+	"github.com/xlapp/xbuild/sandbox/runc"
+)
+
+// Exit statuses; decided here and nowhere else.
+const (
+	exitOK        = 0
+	exitFailed    = 1   // a failed build, check or verification
+	exitUsage     = 2   // bad command line
+	exitInterrupt = 130 // Ctrl-C
+)
+
+func main() {
+	// libcontainer re-executes this binary as the container's init: that
+	// must be handled before anything else runs.
+	runc.Init()
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// usageError marks errors that are the caller's command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// silentExit carries an exit status without a message (e.g. a shell's
+// command exit status, or a check whose report was already printed).
+type silentExit struct{ code int }
+
+func (e *silentExit) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// command is one verb.
+type command struct {
+	name, args, short string
+	flags             func(fs *pflag.FlagSet) // command-specific flags
+	run               func(ctx context.Context, g *globals, args []string) error
+}
+
+func commands() []*command {
+	return []*command{
+		demoCmd(), checkCmd(), planCmd(), fetchCmd(), seedCmd(), stageCmd(), buildCmd(),
+		restoreCmd(), shellCmd(), cacheCmd(), verifyCmd(), lockCmd(),
+		configureCmd(), installCmd(), versionCmd(),
+	}
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := dispatch(ctx, args, stdin, stdout, stderr)
+	return exitCode(ctx, err, stderr)
+}
+
+func exitCode(ctx context.Context, err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var se *silentExit
+	if errors.As(err, &se) {
+		return se.code
+	}
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "xbuild: interrupted")
+		return exitInterrupt
+	}
+	msg := strings.TrimSpace(err.Error())
+	if errors.Is(err, syscall.ENOSPC) {
+		msg += " (no space left on the device: free space, or point --store/--lfs at a bigger disk)"
+	}
+	fmt.Fprintf(stderr, "xbuild: %s\n", msg)
+	var ue *usageError
+	if errors.As(err, &ue) || errors.Is(err, pflag.ErrHelp) {
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// valueFlags are global flags that take a separate value argument; the
+// command word is the first argument that is neither a flag nor a value.
+var valueFlags = map[string]bool{"--manifest": true, "--store": true, "--lfs": true, "--mirror": true, "-j": true, "--jobs": true}
+
+func findCommand(args []string) (int, string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return -1, ""
+		}
+		if strings.HasPrefix(a, "-") {
+			if valueFlags[a] {
+				i++
+			}
+			continue
+		}
+		return i, a
+	}
+	return -1, ""
+}
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	i, name := findCommand(args)
+	if name == "" {
+		for _, a := range args {
+			if a == "-h" || a == "--help" {
+				printUsage(stdout)
+				return nil
+			}
+		}
+		printUsage(stderr)
+		return usagef("no command given: see 'xbuild --help'")
+	}
+	var cmd *command
+	for _, c := range commands() {
+		if c.name == name {
+			cmd = c
+		}
+	}
+	if cmd == nil {
+		return usagef("unknown command %q: see 'xbuild --help'", name)
+	}
+	rest := append(append([]string{}, args[:i]...), args[i+1:]...)
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+	fs := pflag.NewFlagSet("xbuild "+name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SetInterspersed(true)
+	g.register(fs)
+	if cmd.flags != nil {
+		cmd.flags(fs)
+	}
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprintf(stdout, "usage: xbuild %s %s\n  %s\n\nflags:\n%s", cmd.name, cmd.args, cmd.short, fs.FlagUsages())
+			return nil
+		}
+		return usagef("%s: %v (see 'xbuild %s --help')", name, err, name)
+	}
+	g.fs = fs
+	if err := g.finish(); err != nil {
+		return err
+	}
+	return cmd.run(ctx, g, fs.Args())
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: xbuild [global flags] COMMAND [args]")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %-28s %s\n", c.name, c.args, c.short)
+	}
+	fs := pflag.NewFlagSet("xbuild", pflag.ContinueOnError)
+	(&globals{}).register(fs)
+	fmt.Fprintf(w, "\nglobal flags (before or after the command):\n%s", fs.FlagUsages())
+	fmt.Fprintln(w, "\nexit status: 0 success, 1 failed build or check, 2 bad usage, 130 interrupted")
+}
