@@ -37,6 +37,7 @@ const (
 	CauseCompressor  Cause = "compressor"       // same payload, compressed differently
 	CauseUmask       Cause = "umask"            // permission bits from the umask
 	CauseTimezone    Cause = "timezone"         // a local time printed with its zone
+	CauseCache       Cause = "cache"            // a cache of the build machine's state
 )
 
 // Hint names a likely cause of a difference and what shows it.
@@ -119,6 +120,9 @@ func explainAt(path string, a, b []byte, depth int) (e Explanation) {
 	if bytes.Equal(a, b) {
 		return Explanation{Format: sniff(path, a), Summary: "identical"}
 	}
+	if e, ok := moduleDiff(path, a, b, depth); ok {
+		return e
+	}
 	switch fa, fb := sniff(path, a), sniff(path, b); {
 	case fa != fb:
 		e = binaryDiff(a, b)
@@ -141,6 +145,9 @@ func explainAt(path string, a, b []byte, depth int) (e Explanation) {
 	if len(e.Details) > maxDetails {
 		n := len(e.Details) - maxDetails
 		e.Details = append(e.Details[:maxDetails:maxDetails], fmt.Sprintf("... %d more lines", n))
+	}
+	if depth == 0 {
+		e.Hints = append(pathHints(path), e.Hints...)
 	}
 	e.Hints = dedupe(e.Hints)
 	return e
