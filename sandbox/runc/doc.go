@@ -22,6 +22,18 @@
 // libcontainer: when Spec.Env has no (or an empty) HOME, libcontainer adds
 // HOME from the container's /etc/passwd, or "/".
 //
+// The command is the container's pid 1, so only the host can kill it with a
+// signal (the OOM killer, or Run on cancel); when it exits the kernel kills
+// every other process of the container. A Stdin that is not an *os.File is
+// copied by a goroutine that Run waits for: it must reach EOF.
+//
+// Importing the package locks the main goroutine to the main thread (see
+// init), and libcontainer logs a few warnings through logrus's standard
+// logger; the program decides where those go.
+//
+// A run that never ended (xbuild killed by SIGKILL) leaves its container
+// running; Runner.Prune, called at start-up, kills and removes those.
+//
 // Example:
 //
 //	func main() {
