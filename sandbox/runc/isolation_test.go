@@ -258,3 +258,32 @@ func TestMountpoints(t *testing.T) {
 		}
 	})
 }
+
+// TestPerFileSources proves the layout for declared sources in a read-only
+// rootfs: a read-only tmpfs at /sources with each file bound read-only into
+// it; the files are readable, nothing else can be created there, and the
+// rootfs is untouched.
+func TestPerFileSources(t *testing.T) {
+	r, _ := newRunner(t)
+	root := busyboxRoot(t, true)
+	mkdirs(t, root, "sources")
+	store := mkdirs(t, t.TempDir(), "store")
+	writeFile(t, filepath.Join(store, "aaaa"), "first")
+	writeFile(t, filepath.Join(store, "bbbb"), "second")
+	before := treeListing(t, root)
+	out, err := run(t, r, sandbox.Spec{Rootfs: root, ReadonlyRootfs: true, Mounts: []sandbox.Mount{
+		{Destination: "/sources", Type: "tmpfs", ReadOnly: true},
+		{Source: filepath.Join(store, "aaaa"), Destination: "/sources/a-1.0.tar.xz", ReadOnly: true},
+		{Source: filepath.Join(store, "bbbb"), Destination: "/sources/b-2.0.tar.xz", ReadOnly: true},
+	}}, `ls /sources; cat /sources/a-1.0.tar.xz /sources/b-2.0.tar.xz; echo
+touch /sources/new 2>/dev/null && echo created; echo x 2>/dev/null >/sources/a-1.0.tar.xz && echo overwritten; true`)
+	if err != nil {
+		t.Fatalf("%v; output:\n%s", err, out)
+	}
+	if want := "a-1.0.tar.xz\nb-2.0.tar.xz\nfirstsecond\n"; out != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+	if after := treeListing(t, root); !sameKeys(before, after) {
+		t.Errorf("rootfs changed: %v", keys(after))
+	}
+}
