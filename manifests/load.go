@@ -69,9 +69,7 @@ func Load(fsys fs.FS, dir, display string) (*Manifest, error) {
 	p := &parser{fsys: fsys, display: map[string]string{}, entry: path.Join(display, EntryFile)}
 	m := &Manifest{FS: fsys, Dir: display}
 	p.loadDir(m, dir, display, 0)
-	if len(p.errs) == 0 {
-		p.validate(m)
-	}
+	p.validate(m)
 	if len(p.errs) > 0 {
 		return nil, p.errs
 	}
@@ -702,8 +700,10 @@ func (p *parser) validate(m *Manifest) {
 			p.errorf(top, "sbu: package %q is not defined in any stage", m.SBU)
 		}
 	}
-	if len(p.errs) > 0 {
-		return
+	for i := range m.Stages {
+		if m.Stages[i].Parent != "" && byName[m.Stages[i].Parent] == nil {
+			return // reported above; no order without every parent
+		}
 	}
 	// Order stages so every parent comes first; report cycles.
 	order, cyc := topo(m.Stages)

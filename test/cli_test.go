@@ -5,11 +5,13 @@ package test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // env is what every end-to-end test shares: the binary and a store whose
@@ -191,6 +193,15 @@ func TestFailureAndResume(t *testing.T) {
 	dir := t.TempDir()
 	man := filepath.Join(dir, "resume")
 	copyDir(t, "testdata/resume", man)
+	// A nonce written by the first stage makes its snapshot, and so every
+	// later key, new: an earlier run's cache cannot make the test pass.
+	nonce := fmt.Sprintf("\necho %d > \"$LFS/usr/share/resume/nonce\"\n", time.Now().UnixNano())
+	f, err := os.OpenFile(filepath.Join(man, "scripts", "dirs.sh"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(nonce)
+	f.Close()
 	lfs := filepath.Join(dir, "lfs")
 	r := xbuild(t, "--manifest", man, "--lfs", lfs, "stage", "work")
 	if r.code != 1 {

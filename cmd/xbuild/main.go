@@ -120,8 +120,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 				return nil
 			}
 		}
-		printUsage(stderr)
-		return usagef("no command given: see 'xbuild --help'")
+		return usagef("no command given: see 'xbuild --help' for the commands")
 	}
 	var cmd *command
 	for _, c := range commands() {
