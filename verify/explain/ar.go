@@ -22,7 +22,7 @@ const arHeaderLen = 60
 // and "/SYM64/" symbol tables, the "//" long-name table and "/N" names, BSD
 // "#1/N" names.
 func parseAr(data []byte) ([]arMember, error) {
-	if !bytes.HasPrefix(data, magicAr) {
+	if !bytes.HasPrefix(data, []byte(magicAr)) {
 		return nil, errors.New("not an ar archive")
 	}
 	var out []arMember

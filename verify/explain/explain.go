@@ -120,9 +120,26 @@ func explainAt(path string, a, b []byte, depth int) (e Explanation) {
 	if bytes.Equal(a, b) {
 		return Explanation{Format: sniff(path, a), Summary: "identical"}
 	}
-	if e, ok := moduleDiff(path, a, b, depth); ok {
-		return e
+	e = dispatch(path, a, b, depth)
+	if len(e.Details) > maxDetails {
+		n := len(e.Details) - maxDetails
+		e.Details = append(e.Details[:maxDetails:maxDetails], fmt.Sprintf("... %d more lines", n))
 	}
+	if depth == 0 {
+		e.Hints = append(pathHints(path), e.Hints...)
+	}
+	e.Hints = dedupe(e.Hints)
+	return e
+}
+
+// dispatch explains a and b by their format.
+func dispatch(path string, a, b []byte, depth int) Explanation {
+	if depth < maxDepth {
+		if e, ok := moduleDiff(path, a, b, depth+1); ok {
+			return e
+		}
+	}
+	var e Explanation
 	switch fa, fb := sniff(path, a), sniff(path, b); {
 	case fa != fb:
 		e = binaryDiff(a, b)
@@ -142,38 +159,30 @@ func explainAt(path string, a, b []byte, depth int) (e Explanation) {
 	default:
 		e = binaryDiff(a, b)
 	}
-	if len(e.Details) > maxDetails {
-		n := len(e.Details) - maxDetails
-		e.Details = append(e.Details[:maxDetails:maxDetails], fmt.Sprintf("... %d more lines", n))
-	}
-	if depth == 0 {
-		e.Hints = append(pathHints(path), e.Hints...)
-	}
-	e.Hints = dedupe(e.Hints)
 	return e
 }
 
-var (
-	magicELF  = []byte("\x7fELF")
-	magicAr   = []byte("!<arch>\n")
-	magicGzip = []byte{0x1f, 0x8b}
-	magicXz   = []byte{0xfd, '7', 'z', 'X', 'Z', 0}
-	magicZstd = []byte{0x28, 0xb5, 0x2f, 0xfd}
+const (
+	magicELF  = "\x7fELF"
+	magicAr   = "!<arch>\n"
+	magicGzip = "\x1f\x8b"
+	magicXz   = "\xfd7zXZ\x00"
+	magicZstd = "\x28\xb5\x2f\xfd"
 )
 
 // sniff names a file's format from its first bytes (and, for Python
 // bytecode, its name).
 func sniff(path string, data []byte) Format {
 	switch {
-	case bytes.HasPrefix(data, magicELF):
+	case bytes.HasPrefix(data, []byte(magicELF)):
 		return FormatELF
-	case bytes.HasPrefix(data, magicAr):
+	case bytes.HasPrefix(data, []byte(magicAr)):
 		return FormatAr
-	case bytes.HasPrefix(data, magicGzip):
+	case bytes.HasPrefix(data, []byte(magicGzip)):
 		return FormatGzip
-	case bytes.HasPrefix(data, magicXz):
+	case bytes.HasPrefix(data, []byte(magicXz)):
 		return FormatXz
-	case bytes.HasPrefix(data, magicZstd):
+	case bytes.HasPrefix(data, []byte(magicZstd)):
 		return FormatZstd
 	case strings.HasSuffix(path, ".pyc") && len(data) >= 16:
 		return FormatPyc

@@ -48,7 +48,8 @@ const (
 )
 
 // dateRE matches the usual spellings of a date, a time of day or a Unix
-// time in seconds (2001 to 2096) or milliseconds.
+// time in seconds (2001 to 2096) or milliseconds. Compiled once, it is
+// immutable and safe for concurrent use.
 var dateRE = regexp.MustCompile(`(?i)` + strings.Join([]string{
 	`\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}\b`,
 	`\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d{4}\b`,
@@ -60,8 +61,6 @@ var dateRE = regexp.MustCompile(`(?i)` + strings.Join([]string{
 	`\b[1-4]\d{9}\b`,
 	`\b1\d{12}\b`,
 }, "|"))
-
-// dateRE is compiled once; it is immutable and safe for concurrent use.
 
 // maxHintLines bounds the changed lines hintsFor reads: the causes show in
 // the first few thousand, and a file with more is explained well enough.
