@@ -4,7 +4,7 @@
 // sandbox/runc (linux only), so that packages that only describe a run
 // (stages, tests) do not pull in libcontainer.
 //
-//	r := runc.New(stateDir)
+//	r, err := runc.New(stateDir)
 //	err := r.Run(ctx, sandbox.Spec{Rootfs: "/mnt/lfs", Args: []string{"bash", "-c", "make"}})
 //	var ee *sandbox.ExitError
 //	if errors.As(err, &ee) { ... ee.Code ... }

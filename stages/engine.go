@@ -84,6 +84,8 @@ type Engine struct {
 	Scratch bool
 	// MemoryBytes and PidsLimit cap each package's sandbox (0: no limit).
 	MemoryBytes, PidsLimit int64
+
+	partial bool // building only a prefix of a stage: no stage record
 }
 
 func (e *Engine) report(ev Event) {
@@ -327,6 +329,13 @@ type Result struct {
 // the stage's result. When everything is cached, only the requested stage's
 // snapshot is restored (never each ancestor in turn).
 func (e *Engine) Build(ctx context.Context, name string) (*Result, error) {
+	return e.BuildUntil(ctx, name, "")
+}
+
+// BuildUntil is Build, stopping the named stage after package until ("" =
+// all its packages). The LFS tree then holds that package's step snapshot;
+// a later full Build resumes from it.
+func (e *Engine) BuildUntil(ctx context.Context, name, until string) (*Result, error) {
 	if _, _, err := e.planOf(ctx, name); err != nil {
 		return nil, err
 	}
@@ -345,6 +354,22 @@ func (e *Engine) Build(ctx context.Context, name string) (*Result, error) {
 	parent := EmptyTree
 	var lastSnap digest.Digest
 	treeHolds := "" // what the LFS dir holds right now, as far as this run knows
+	if until != "" {
+		last := *chain[len(chain)-1]
+		found := false
+		for i, pk := range last.Packages {
+			if pk.Name == until {
+				last.Packages, found = last.Packages[:i+1], true
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("stage %s has no package %q", name, until)
+		}
+		chain[len(chain)-1] = &last
+		e.partial = true
+		defer func() { e.partial = false }()
+	}
 	for ci, st := range chain {
 		p := StagePlan{Stage: st.Name}
 		for _, pk := range st.Packages {
@@ -446,7 +471,7 @@ func (e *Engine) buildStage(ctx context.Context, st *manifests.Stage, p *StagePl
 		e.report(Event{Kind: PackageDone, Stage: st.Name, Package: pk.Name, Index: j + 1, Total: len(st.Packages), Elapsed: el, Snapshot: snap})
 	}
 	timings = e.sbu(timings, st)
-	if !e.Scratch {
+	if !e.Scratch && !e.partial {
 		if err := writeJSON(e.stageRecordPath(st.Name), stageRecord{Stage: st.Name, Key: p.Key, Snapshot: snap, Steps: steps, Built: time.Now().UTC(), Timings: timings}); err != nil {
 			return "", nil, fmt.Errorf("record stage %s: %w", st.Name, err)
 		}

@@ -31,6 +31,7 @@ type globals struct {
 	json     bool
 	quiet    bool
 	verbose  bool
+	until    string // stage --until
 
 	fs             *pflag.FlagSet
 	stdin          io.Reader
@@ -121,6 +122,10 @@ func (g *globals) engine(m *manifests.Manifest, needSandbox bool) (*stages.Engin
 		r, err := runc.New(filepath.Join(g.store, "run"))
 		if err != nil {
 			return nil, fmt.Errorf("start sandbox: %w", err)
+		}
+		// Containers of an xbuild that was killed are still around: end them.
+		if _, err := r.Prune(context.Background()); err != nil {
+			return nil, fmt.Errorf("clean up containers of an earlier run: %w", err)
 		}
 		e.Runner = r
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/pflag"
 	"github.com/xlapp/xbuild/sandbox/runc"
 )
@@ -28,6 +29,8 @@ func main() {
 	// libcontainer re-executes this binary as the container's init: that
 	// must be handled before anything else runs.
 	runc.Init()
+	// libcontainer logs through logrus; only its errors are worth a user's eye.
+	logrus.SetLevel(logrus.ErrorLevel)
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -7,13 +7,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
 	"github.com/xlapp/xbuild/manifests"
 	"github.com/xlapp/xbuild/stages"
 )
 
 func stageCmd() *command {
-	return &command{name: "stage", args: "NAME", short: "build a stage and its uncached ancestors into the LFS tree",
+	var until string
+	return &command{name: "stage", args: "NAME [--until PKG]", short: "build a stage and its uncached ancestors into the LFS tree",
+		flags: func(fs *pflag.FlagSet) {
+			fs.StringVar(&until, "until", "", "stop after this package of the stage")
+		},
 		run: func(ctx context.Context, g *globals, args []string) error {
+			g.until = until
 			if len(args) != 1 {
 				return usagef("stage takes one stage name")
 			}
@@ -79,7 +85,7 @@ func (g *globals) buildStage(ctx context.Context, m *manifests.Manifest, name st
 		return err
 	}
 	start := time.Now()
-	res, err := e.Build(ctx, name)
+	res, err := e.BuildUntil(ctx, name, g.until)
 	if err != nil {
 		var be *stages.BuildError
 		if errors.As(err, &be) {
