@@ -85,6 +85,10 @@ type Engine struct {
 	// MemoryBytes and PidsLimit cap each package's sandbox (0: no limit).
 	MemoryBytes, PidsLimit int64
 
+	// Prune, if set, removes containers left by a killed xbuild; it runs
+	// whenever the build lock is taken.
+	Prune func(context.Context) error
+
 	partial bool // building only a prefix of a stage: no stage record
 }
 
@@ -641,6 +645,12 @@ func (e *Engine) lock() (func(), error) {
 		f.Close()
 		return nil, fmt.Errorf("another xbuild is building with store %s (lock %s held): wait for it", e.StoreDir, p)
 	}
+	if e.Prune != nil {
+		if err := e.Prune(context.Background()); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("clean up containers of an earlier run: %w", err)
+		}
+	}
 	return func() { f.Close() }, nil
 }
 
@@ -663,6 +673,11 @@ func (e *Engine) Rebuild(ctx context.Context, name string) (rebuilt, cached dige
 	if err != nil {
 		return "", "", err
 	}
+	unlock, err := e.lock()
+	if err != nil {
+		return "", "", err
+	}
+	defer unlock()
 	st := e.M.Stage(name)
 	var start digest.Digest
 	if st.Parent != "" {

@@ -123,11 +123,14 @@ func (g *globals) engine(m *manifests.Manifest, needSandbox bool) (*stages.Engin
 		if err != nil {
 			return nil, fmt.Errorf("start sandbox: %w", err)
 		}
-		// Containers of an xbuild that was killed are still around: end them.
-		if _, err := r.Prune(context.Background()); err != nil {
-			return nil, fmt.Errorf("clean up containers of an earlier run: %w", err)
-		}
 		e.Runner = r
+		// Containers of an xbuild that was killed may still be around; the
+		// engine ends them once it holds the store's build lock, so that a
+		// running build's containers are never touched.
+		e.Prune = func(ctx context.Context) error {
+			_, err := r.Prune(ctx)
+			return err
+		}
 	}
 	return e, nil
 }
