@@ -7,11 +7,6 @@ import (
 
 var errPending = errors.New("this command is not wired up in this build yet")
 
-func verifyCmd() *command {
-	return &command{name: "verify", args: "STAGE", short: "rebuild a stage with variations and compare bit for bit",
-		run: func(ctx context.Context, g *globals, args []string) error { return errPending }}
-}
-
 func configureCmd() *command {
 	return &command{name: "configure", short: "answer the machine questionnaire into machine.config",
 		run: func(ctx context.Context, g *globals, args []string) error { return errPending }}
