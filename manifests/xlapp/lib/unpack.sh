@@ -1,10 +1,12 @@
-# Sourced by every script that builds from GCC's source.
-#
-# unpack_gcc DIR: extract GCC 14.2.0 into ./DIR. The upstream release file
-# unpacks to gcc-14.2.0/; Debian's orig file (the test-only manifest
-# manifests/xlapp-debian pins it under the same /sources name) unpacks to
-# gcc-14-14.2.0/ holding gcc-14.2.0-dfsg.tar.xz, the release without the
-# documentation Debian considers non-free. Both give the same build tree.
+# Sourced by the scripts that build GCC or GMP: unpacking that copes with
+# both the upstream release files (manifests/xlapp) and Debian's repacked
+# orig files that the test-only manifest manifests/xlapp-debian pins under
+# the same /sources names. See manifests/xlapp-debian/README.md.
+
+# unpack_gcc DIR: extract GCC 14.2.0 into ./DIR. The upstream release
+# unpacks to gcc-14.2.0/; Debian's orig unpacks to gcc-14-14.2.0/ holding
+# gcc-14.2.0-dfsg.tar.xz, the release without the documentation Debian
+# considers non-free. Both give the same build tree minus those docs.
 unpack_gcc() {
   mkdir "$1.tmp"
   tar -xf "$SOURCES/gcc-14.2.0.tar.xz" -C "$1.tmp" --strip-components=1
@@ -15,5 +17,16 @@ unpack_gcc() {
     rm -rf "$1.tmp"
   else
     mv "$1.tmp" "$1"
+  fi
+}
+
+# unpack_gmp DIR: extract GMP 6.3.0 into ./DIR. Debian's orig
+# (6.3.0+dfsg) has no doc/ directory; drop it from the build when missing.
+unpack_gmp() {
+  mkdir "$1"
+  tar -xf "$SOURCES/gmp-6.3.0.tar.xz" -C "$1" --strip-components=1
+  if [ ! -f "$1/doc/Makefile.in" ]; then
+    sed -i 's@ doc/Makefile@@' "$1/configure"
+    sed -i '/^SUBDIRS = /s/ doc$//' "$1/Makefile.in"
   fi
 }

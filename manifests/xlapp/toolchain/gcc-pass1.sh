@@ -1,11 +1,11 @@
 # LFS 12.3 chapter 5.3: GCC-14.2.0 pass 1, with GMP, MPFR and MPC built in-tree.
-. "$SOURCES/unpack-gcc.sh"
+. "$SOURCES/unpack.sh"
 unpack_gcc gcc
 cd gcc
-for lib in gmp-6.3.0.tar.xz:gmp mpfr-4.2.2.tar.xz:mpfr mpc-1.3.1.tar.gz:mpc; do
-  mkdir "${lib#*:}"
-  tar -xf "$SOURCES/${lib%%:*}" -C "${lib#*:}" --strip-components=1
-done
+unpack_gmp gmp
+mkdir mpfr mpc
+tar -xf "$SOURCES/mpfr-4.2.2.tar.xz" -C mpfr --strip-components=1
+tar -xf "$SOURCES/mpc-1.3.1.tar.gz" -C mpc --strip-components=1
 # x86_64: 64-bit libraries go in lib, not lib64 (no multilib).
 sed -e '/m64=/s/lib64/lib/' -i.orig gcc/config/i386/t-linux64
 mkdir build && cd build

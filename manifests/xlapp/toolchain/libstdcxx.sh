@@ -1,6 +1,6 @@
 # LFS 12.3 chapter 5.6: Libstdc++ from GCC-14.2.0 (target libraries for the
 # cross compiler).
-. "$SOURCES/unpack-gcc.sh"
+. "$SOURCES/unpack.sh"
 unpack_gcc gcc
 cd gcc
 mkdir build && cd build

@@ -1,0 +1,6 @@
+# LFS 12.3 chapter 8.66: Gzip.
+mkdir src && tar -xf "$SOURCES/gzip-1.13.tar.xz" -C src --strip-components=1
+cd src
+./configure --prefix=/usr
+make
+make install

@@ -1,0 +1,7 @@
+# LFS 12.3 chapter 6.9: Gawk.
+mkdir src && tar -xf "$SOURCES/gawk-5.3.2.tar.xz" -C src --strip-components=1
+cd src
+sed -i 's/extras//' Makefile.in
+./configure --prefix=/usr --host="$LFS_TGT" --build="$(build-aux/config.guess)"
+make
+make DESTDIR="$LFS" install
