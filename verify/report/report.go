@@ -161,11 +161,15 @@ func (r Report) Verdict() string {
 	if r.Files > 0 {
 		of = fmt.Sprintf(" of %d", r.Files)
 	}
-	return fmt.Sprintf("%s: NOT reproducible: %d%s paths differ", r.Stage, n, of)
+	verb := "paths differ"
+	if n == 1 {
+		verb = "path differs"
+	}
+	return fmt.Sprintf("%s: NOT reproducible: %d%s %s", r.Stage, n, of, verb)
 }
 
 // Causes counts, for each hinted cause, the paths it is hinted for, most
-// frequent first.
+// frequent first, build-id last.
 func (r Report) Causes() []CauseCount {
 	byCause := map[explain.Cause]map[string]bool{}
 	for _, d := range r.Differences {
@@ -180,8 +184,15 @@ func (r Report) Causes() []CauseCount {
 	for c, ps := range byCause {
 		out = append(out, CauseCount{c, len(ps)})
 	}
+	// A changed build-id follows from any other change: list it last.
+	derived := func(c explain.Cause) int {
+		if c == explain.CauseBuildID {
+			return 1
+		}
+		return 0
+	}
 	slices.SortFunc(out, func(a, b CauseCount) int {
-		return cmp.Or(b.Paths-a.Paths, strings.Compare(string(a.Cause), string(b.Cause)))
+		return cmp.Or(derived(a.Cause)-derived(b.Cause), b.Paths-a.Paths, strings.Compare(string(a.Cause), string(b.Cause)))
 	})
 	return out
 }

@@ -196,7 +196,7 @@ func TestVerdictAndJSON(t *testing.T) {
 		{"two kinds on one path", Report{Stage: "hello", Against: Rebuild, A: d1, B: d2, Differences: []Difference{
 			Metadata("usr/bin/x", Mode, "0755", "0775"),
 			Content("usr/bin/x", explain.Content("usr/bin/x", []byte("a\n"), []byte("b\n"))),
-		}}, false, "hello: NOT reproducible: 1 paths differ"},
+		}}, false, "hello: NOT reproducible: 1 path differs"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
