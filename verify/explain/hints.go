@@ -2,6 +2,7 @@ package explain
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -72,6 +73,9 @@ func hintsFor(cs []change) []Hint {
 		return []Hint{h}
 	}
 	var hs []Hint
+	if h, rest, ok := movedLines(cs); ok {
+		hs, cs = append(hs, h), rest
+	}
 	budget := maxHintLines
 	for _, c := range cs {
 		n := min(len(c.del), len(c.ins), budget)
@@ -115,6 +119,67 @@ func orderingHint(cs []change) (Hint, bool) {
 		Evidence: fmt.Sprintf("the same %d lines in another order, e.g. %q", len(del), cut(del[0])),
 		Fix:      fixOrdering,
 	}, true
+}
+
+// minMoved is how many substantial lines must be both removed and added
+// elsewhere before a diff that also changes other lines gets an ordering
+// hint: a lone "}" or blank line moving is how edits look, not a cause.
+const minMoved = 2
+
+// movedLines finds lines removed in one place and added in another (a
+// partly reordered list beside other changes), and returns the changes
+// without them, so that the other lines are not paired with moved ones.
+func movedLines(cs []change) (Hint, []change, bool) {
+	substantial := func(l string) bool { return len(strings.TrimSpace(l)) >= 4 }
+	removed := map[string]int{}
+	for _, c := range cs {
+		for _, l := range c.del {
+			if substantial(l) {
+				removed[l]++
+			}
+		}
+	}
+	moved := map[string]int{}
+	n := 0
+	var example string
+	for _, c := range cs {
+		for _, l := range c.ins {
+			if removed[l] > moved[l] {
+				moved[l]++
+				n++
+				if example == "" {
+					example = l
+				}
+			}
+		}
+	}
+	if n < minMoved {
+		return Hint{}, cs, false
+	}
+	drop := func(ls []string, budget map[string]int) []string {
+		var out []string
+		for _, l := range ls {
+			if budget[l] > 0 {
+				budget[l]--
+				continue
+			}
+			out = append(out, l)
+		}
+		return out
+	}
+	delBudget, insBudget := maps.Clone(moved), maps.Clone(moved)
+	var rest []change
+	for _, c := range cs {
+		r := change{del: drop(c.del, delBudget), ins: drop(c.ins, insBudget)}
+		if len(r.del)+len(r.ins) > 0 {
+			rest = append(rest, r)
+		}
+	}
+	return Hint{
+		Cause:    CauseOrdering,
+		Evidence: fmt.Sprintf("%d lines moved, e.g. %q", n, cut(example)),
+		Fix:      fixOrdering,
+	}, rest, true
 }
 
 // canaryHints names the canaries whose count differs between x and y.
