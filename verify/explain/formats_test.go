@@ -259,3 +259,17 @@ func TestBinaryAndStreamed(t *testing.T) {
 		t.Errorf("Reader on a small file: %q, Content: %q", r.Summary, e.Summary)
 	}
 }
+
+func TestArLongNames(t *testing.T) {
+	needTool(t, "ar")
+	dir := t.TempDir()
+	long := "a_member_name_longer_than_sixteen.txt"
+	for i, content := range []string{"built on xbuild\n", "built on xbuild-vary-host\n"} {
+		d := filepath.Join(dir, fmt.Sprint(i))
+		write(t, filepath.Join(d, long), content, time.Time{})
+		write(t, filepath.Join(d, "short.txt"), "same\n", time.Time{})
+		run(t, d, nil, "ar", "rcD", "lib.a", long, "short.txt")
+	}
+	e := Content("lib.a", read(t, filepath.Join(dir, "0", "lib.a")), read(t, filepath.Join(dir, "1", "lib.a")))
+	check(t, e, FormatAr, "1 of 2 members differ in content", []string{long + ": text: 1 line removed, 1 added", "+built on xbuild-vary-host"}, []Cause{CauseHostname})
+}
