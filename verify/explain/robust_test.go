@@ -66,3 +66,14 @@ func TestDiffoscope(t *testing.T) {
 		t.Errorf("diffoscope: %v\n%s", err, out)
 	}
 }
+
+func TestStreamsShortRead(t *testing.T) {
+	_, err := Streams("f", strings.NewReader("abc"), 10, strings.NewReader("abd"), 3)
+	if err == nil || !strings.Contains(err.Error(), "read f (a)") {
+		t.Errorf("short input: %v", err)
+	}
+	e, err := Streams("f", strings.NewReader("abc\n"), 4, strings.NewReader("abd\n"), 4)
+	if err != nil || e.Format != FormatText {
+		t.Errorf("%+v, %v", e, err)
+	}
+}
