@@ -233,8 +233,8 @@ func (s Set) Apply(base Settings, facts StageFacts) (Settings, []Applied) {
 		case BuildPath:
 			out.BuildPath, out.TmpDir = VaryBuildPath, VaryTmpDir
 			a.Reason = "packages build in " + VaryBuildPath + " with TMPDIR=" + VaryTmpDir
-			if v, pinned := facts.PinnedEnv["TMPDIR"]; pinned {
-				a.Reason = "packages build in " + VaryBuildPath + " (the stage pins TMPDIR=" + v + ")"
+			if tmp, pinned := facts.PinnedEnv["TMPDIR"]; pinned {
+				a.Reason = "packages build in " + VaryBuildPath + " (the stage pins TMPDIR=" + tmp + ")"
 			}
 			a.Reason += "; the LFS mount point /mnt/lfs is part of the stage's definition and is not varied"
 		case Time:
