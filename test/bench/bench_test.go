@@ -1,0 +1,440 @@
+//go:build linux
+
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/opencontainers/go-digest"
+)
+
+// env reads an environment variable with a default.
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// needRoot skips without root, but fails in CI, where a skip would hide
+// that nothing was measured.
+func needRoot(tb testing.TB) {
+	tb.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		tb.Fatal("the store benchmark needs root (tmpfs mounts, ownership, device nodes) in CI")
+	}
+	tb.Skip("needs root")
+}
+
+func testCache(tb testing.TB) string {
+	dir := env("XBUILD_TEST_CACHE", "/var/cache/xbuild-test")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
+// xbuildBinary returns $XBUILD_BIN, or builds the xbuild of this checkout
+// the way "make build" does, so the figures are of the committed code.
+func xbuildBinary(tb testing.TB) string {
+	if bin := os.Getenv("XBUILD_BIN"); bin != "" {
+		return bin
+	}
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		tb.Fatalf("go env GOMOD: %v", err)
+	}
+	root := filepath.Dir(strings.TrimSpace(string(gomod)))
+	bin := filepath.Join(tb.TempDir(), "xbuild")
+	cmd := exec.Command("go", "build", "-tags", "osusergo,netgo", "-o", bin, "./cmd/xbuild")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("build xbuild: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// xb runs the xbuild binary against one store.
+type xb struct {
+	bin, store string
+}
+
+func (x xb) snapshot(tb testing.TB, dir string, rehash bool) (Measure, digest.Digest) {
+	tb.Helper()
+	args := []string{"--store", x.store, "--json", "cache", "snapshot", dir}
+	if rehash {
+		args = append(args, "--rehash")
+	}
+	m, err := Run(tb.Context(), "", x.bin, args...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out struct {
+		Snapshot digest.Digest `json:"snapshot"`
+	}
+	if err := json.Unmarshal(m.Stdout, &out); err != nil {
+		tb.Fatalf("xbuild cache snapshot %s: output %q: %v", dir, m.Stdout, err)
+	}
+	if err := out.Snapshot.Validate(); err != nil {
+		tb.Fatalf("xbuild cache snapshot %s: %v", dir, err)
+	}
+	return m, out.Snapshot
+}
+
+func (x xb) restore(tb testing.TB, d digest.Digest, to string) Measure {
+	tb.Helper()
+	m, err := Run(tb.Context(), "", x.bin, "--store", x.store, "-q", "restore", d.String(), "--to", to)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// stored is the store's size: blobs, packs and tree manifests, not the
+// stat cache (a per-directory speed-up, not content).
+func (x xb) stored(tb testing.TB) int64 {
+	tb.Helper()
+	var n int64
+	for _, sub := range []string{"blobs", "packs", "snapshots"} {
+		p := filepath.Join(x.store, "cache", sub)
+		if _, err := os.Stat(p); err != nil {
+			continue
+		}
+		s, err := DirBytes(p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		n += s
+	}
+	return n
+}
+
+// same fails the benchmark when a tree does not have digest want: the
+// benchmark measures, but a wrong result is a failure, never a figure.
+func same(tb testing.TB, what string, got, want digest.Digest) {
+	tb.Helper()
+	if got != want {
+		tb.Fatalf("CORRECTNESS: %s: digest %s, want %s", what, got, want)
+	}
+}
+
+func fileSize(tb testing.TB, p string) int64 {
+	tb.Helper()
+	fi, err := os.Stat(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return fi.Size()
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func have(tool string) bool {
+	_, err := exec.LookPath(tool)
+	return err == nil
+}
+
+// publish prints the table to stdout and appends it to $XBUILD_BENCH_OUT.
+func publish(tb testing.TB, t *Table) {
+	var b strings.Builder
+	t.WriteMarkdown(&b)
+	fmt.Println()
+	fmt.Print(b.String())
+	if out := os.Getenv("XBUILD_BENCH_OUT"); out != "" {
+		f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			_, err = f.WriteString(b.String() + "\n")
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			tb.Errorf("write %s: %v", out, err)
+		}
+	}
+}
+
+// syntheticTree returns the synthetic tree of XBUILD_BENCH_MB megabytes
+// (default 300), generating it once into the test cache.
+func syntheticTree(b *testing.B) string {
+	mb, err := strconv.Atoi(env("XBUILD_BENCH_MB", "300"))
+	if err != nil || mb <= 0 {
+		b.Fatalf("XBUILD_BENCH_MB=%q: want a positive number of megabytes", os.Getenv("XBUILD_BENCH_MB"))
+	}
+	dir := filepath.Join(testCache(b), fmt.Sprintf("bench-synthetic-%dMB", mb))
+	if _, err := os.Stat(dir + ".done"); err == nil {
+		return dir
+	}
+	os.RemoveAll(dir)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	sh, err := Generate(b.Context(), dir, int64(mb)*1e6, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(dir+".done", []byte(sh.String()+"\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// seedTree returns $XBUILD_BENCH_SEED, or a debootstrap minbase rootfs
+// created once in the test cache.
+func seedTree(b *testing.B) string {
+	if dir := os.Getenv("XBUILD_BENCH_SEED"); dir != "" {
+		return dir
+	}
+	dir := filepath.Join(testCache(b), "bench-seed")
+	if err := Debootstrap(b.Context(), dir); err != nil {
+		if os.Getenv("CI") == "" && !have("debootstrap") {
+			b.Skipf("no seed: %v (install debootstrap or set XBUILD_BENCH_SEED)", err)
+		}
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// describe counts a tree's entries for the table's title.
+func describe(tb testing.TB, dir string) string {
+	var entries, files, small int
+	var bytes int64
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		entries++
+		if d.Type().IsRegular() {
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			files++
+			bytes += fi.Size()
+			if fi.Size() < 16<<10 {
+				small++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return fmt.Sprintf("%.2f GB, %d entries, %d files (%d%% under 16 KiB)", float64(bytes)/1e9, entries-1, files, 100*small/max(files, 1))
+}
+
+// BenchmarkStore measures the snapshot store against tar+zstd (and
+// mksquashfs and ostree when installed) on a synthetic tree and on a
+// debootstrap seed, each case and its anchor in the same run, and prints
+// one table per tree. A goal missed is a MISS in the table; a restored or
+// re-snapshotted tree that differs from its source fails the benchmark.
+//
+// The work runs once whatever b.N is: use -benchtime 1x.
+func BenchmarkStore(b *testing.B) {
+	needRoot(b)
+	bin := xbuildBinary(b)
+	b.Run("synthetic", func(b *testing.B) { storeCases(b, bin, syntheticTree(b), "synthetic") })
+	b.Run("seed", func(b *testing.B) { storeCases(b, bin, seedTree(b), "debootstrap seed") })
+}
+
+func storeCases(b *testing.B, bin, tree, name string) {
+	ctx := b.Context()
+	work := b.TempDir() // on the disk: the ext4 reference rows
+	mem := filepath.Join(work, "tmpfs")
+	unmount, err := MountTmpfs(mem)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if err := unmount(); err != nil {
+			b.Error(err)
+		}
+	})
+	if err := Warm(ctx, tree); err != nil {
+		b.Fatal(err)
+	}
+	t := &Table{Title: fmt.Sprintf("**%s**: %s", name, describe(b, tree))}
+	defer publish(b, t)
+	report := func(r Row, unit string) {
+		t.Add(r)
+		if unit != "" && r.Ratio > 0 {
+			b.ReportMetric(r.Ratio, unit)
+		}
+	}
+
+	// Goal 1: a full snapshot into a fresh store, against tar | zstd.
+	tarOut := filepath.Join(mem, "anchor.tar.zst")
+	anchor, err := Shell(ctx, tree, "tar -cf - . | zstd -q -T0 -3 > "+strconv.Quote(tarOut))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tarBytes := fileSize(b, tarOut)
+	x := xb{bin: bin, store: filepath.Join(mem, "store")}
+	full, d := x.snapshot(b, tree, false)
+	stored := x.stored(b)
+	report(Row{Goal: "1", Case: "full snapshot, fresh store (time)", Ours: full.Wall, Anchor: "tar -cf - . \\| zstd -T0 -3", Base: anchor.Wall,
+		Ratio: ratio(full.Wall.Seconds(), anchor.Wall.Seconds()), Limit: 1.0, Stored: stored, RSS: full.RSS}, "g1-time-x")
+	report(Row{Goal: "1", Case: "full snapshot (stored bytes)", Anchor: fmt.Sprintf("tar+zstd output %.1f MB", float64(tarBytes)/1e6),
+		Ratio: ratio(float64(stored), float64(tarBytes)), Limit: 1.1, Stored: stored}, "g1-size-x")
+
+	// Goal 2: the same tree again; and --rehash for reference.
+	again, d2 := x.snapshot(b, tree, false)
+	same(b, "unchanged tree snapshotted again", d2, d)
+	report(Row{Goal: "2", Case: "unchanged tree again (stat cache)", Ours: again.Wall, Anchor: "full snapshot", Base: full.Wall,
+		Ratio: ratio(again.Wall.Seconds(), full.Wall.Seconds()), Limit: 0.1, RSS: again.RSS}, "g2-x")
+	rehash, d3 := x.snapshot(b, tree, true)
+	same(b, "unchanged tree with --rehash", d3, d)
+	report(Row{Case: "unchanged tree again, --rehash", Ours: rehash.Wall, Anchor: "full snapshot", Base: full.Wall,
+		Ratio: ratio(rehash.Wall.Seconds(), full.Wall.Seconds()), RSS: rehash.RSS}, "")
+
+	// Goal 4: restore into tmpfs, against zstd -dc | tar -x.
+	r1 := filepath.Join(mem, "r1")
+	rest := x.restore(b, d, r1)
+	a1 := filepath.Join(mem, "a1")
+	if err := os.Mkdir(a1, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	untar, err := Shell(ctx, a1, "zstd -dc "+strconv.Quote(tarOut)+" | tar -xf -")
+	if err != nil {
+		b.Fatal(err)
+	}
+	os.RemoveAll(a1)
+	report(Row{Goal: "4", Case: "restore into tmpfs, every blob verified", Ours: rest.Wall, Anchor: "zstd -dc \\| tar -x", Base: untar.Wall,
+		Ratio: ratio(rest.Wall.Seconds(), untar.Wall.Seconds()), Limit: 1.0, RSS: rest.RSS}, "g4-x")
+
+	// Goal 7: peak RSS of the snapshot and restore processes.
+	const rssLimit = 256 << 20
+	report(Row{Goal: "7", Case: "peak RSS, full snapshot", Anchor: "256 MiB", Ratio: ratio(float64(full.RSS), rssLimit), Limit: 1.0, RSS: full.RSS}, "g7-snapshot-x")
+	report(Row{Goal: "7", Case: "peak RSS, restore", Anchor: "256 MiB", Ratio: ratio(float64(rest.RSS), rssLimit), Limit: 1.0, RSS: rest.RSS}, "g7-restore-x")
+
+	// The restored tree must be the source: re-read in full by a
+	// second store, so no stat cache of the first can vouch for it.
+	verify := xb{bin: bin, store: filepath.Join(mem, "verify")}
+	_, v := verify.snapshot(b, r1, true)
+	same(b, "restored tree re-read", v, d)
+
+	// Goal 3: a stage changes 5% of the files of the restored tree; the
+	// snapshot after it, with the stat cache the restore left.
+	nf, nb, err := Mutate(ctx, r1, 20, 0, 7)
+	if err != nil {
+		b.Fatal(err)
+	}
+	inc, di := x.snapshot(b, r1, false)
+	if di == d {
+		b.Fatalf("CORRECTNESS: snapshot after changing %d files has the old digest %s", nf, d)
+	}
+	grew := x.stored(b) - stored
+	report(Row{Goal: "3", Case: fmt.Sprintf("incremental: %d files (%.1f MB) changed", nf, float64(nb)/1e6), Ours: inc.Wall, Anchor: "full snapshot", Base: full.Wall,
+		Ratio: ratio(inc.Wall.Seconds(), full.Wall.Seconds()), Limit: 0.15, Stored: grew, RSS: inc.RSS}, "g3-x")
+	_, v = verify.snapshot(b, r1, true)
+	same(b, "changed tree re-read (stat cache missed a change)", v, di)
+	r2 := filepath.Join(mem, "r2")
+	x.restore(b, di, r2)
+	_, v = verify.snapshot(b, r2, true)
+	same(b, "incremental snapshot restored and re-read", v, di)
+	os.RemoveAll(r2)
+	os.RemoveAll(verify.store)
+
+	// Goal 6: two snapshots sharing 90% of their files, in a fresh store.
+	if _, _, err := Mutate(ctx, r1, 20, 1, 8); err != nil {
+		b.Fatal(err)
+	}
+	pair := xb{bin: bin, store: filepath.Join(mem, "pair")}
+	pair.snapshot(b, tree, false)
+	one := pair.stored(b)
+	pair.snapshot(b, r1, false)
+	two := pair.stored(b)
+	report(Row{Goal: "6", Case: "two snapshots sharing 90% of files (stored bytes)", Anchor: fmt.Sprintf("one of them, %.1f MB", float64(one)/1e6),
+		Ratio: ratio(float64(two), float64(one)), Limit: 1.15, Stored: two}, "g6-x")
+	os.RemoveAll(pair.store)
+	os.RemoveAll(r1)
+
+	// Reference rows: squashfs and ostree, when installed.
+	if have("mksquashfs") {
+		sq := filepath.Join(mem, "tree.sqfs")
+		m, err := Run(ctx, "", "mksquashfs", tree, sq, "-comp", "zstd", "-Xcompression-level", "3", "-noappend", "-no-progress", "-quiet")
+		if err != nil {
+			b.Fatal(err)
+		}
+		sqBytes := fileSize(b, sq)
+		report(Row{Case: "full snapshot vs mksquashfs", Ours: full.Wall, Anchor: fmt.Sprintf("mksquashfs -comp zstd -3 (%.1f MB)", float64(sqBytes)/1e6), Base: m.Wall,
+			Ratio: ratio(full.Wall.Seconds(), m.Wall.Seconds()), Stored: stored}, "")
+		u := filepath.Join(mem, "unsquash")
+		um, err := Run(ctx, "", "unsquashfs", "-d", u, "-no-progress", "-quiet", sq)
+		if err != nil {
+			b.Fatal(err)
+		}
+		report(Row{Case: "restore vs unsquashfs into tmpfs", Ours: rest.Wall, Anchor: "unsquashfs", Base: um.Wall,
+			Ratio: ratio(rest.Wall.Seconds(), um.Wall.Seconds())}, "")
+		os.RemoveAll(u)
+		os.Remove(sq)
+	}
+	if have("ostree") {
+		repo := filepath.Join(mem, "ostree")
+		ot := func(args ...string) Measure {
+			m, err := Run(ctx, "", "ostree", append([]string{"--repo=" + repo}, args...)...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return m
+		}
+		ot("init", "--mode=bare-user")
+		ot("config", "set", "core.fsync", "false")
+		c1 := ot("commit", "--branch=bench", "--tree=dir="+tree)
+		c2 := ot("commit", "--branch=bench", "--tree=dir="+tree)
+		report(Row{Case: "full snapshot vs ostree commit", Ours: full.Wall, Anchor: "ostree commit, bare-user, no fsync", Base: c1.Wall,
+			Ratio: ratio(full.Wall.Seconds(), c1.Wall.Seconds()), Stored: stored}, "")
+		report(Row{Case: "unchanged again vs ostree commit again", Ours: again.Wall, Anchor: "ostree commit, unchanged tree", Base: c2.Wall,
+			Ratio: ratio(again.Wall.Seconds(), c2.Wall.Seconds())}, "")
+		os.RemoveAll(repo)
+	}
+	os.Remove(tarOut)
+
+	// Reference rows on the disk (this VM's ext4 write cost varies a lot:
+	// read these as a range, the goals are judged on tmpfs).
+	disk := filepath.Join(work, "disk")
+	dx := xb{bin: bin, store: filepath.Join(disk, "store")}
+	diskTar := filepath.Join(disk, "anchor.tar.zst")
+	if err := os.MkdirAll(disk, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	da, err := Shell(ctx, tree, "tar -cf - . | zstd -q -T0 -3 > "+strconv.Quote(diskTar)+" && sync "+strconv.Quote(diskTar))
+	if err != nil {
+		b.Fatal(err)
+	}
+	df, dd := dx.snapshot(b, tree, false)
+	same(b, "snapshot into a store on disk", dd, d)
+	report(Row{Case: "full snapshot, store on ext4", Ours: df.Wall, Anchor: "tar \\| zstd > file on ext4; sync file", Base: da.Wall,
+		Ratio: ratio(df.Wall.Seconds(), da.Wall.Seconds()), Stored: dx.stored(b), RSS: df.RSS}, "")
+	dr := filepath.Join(disk, "r")
+	drm := dx.restore(b, d, dr)
+	da1 := filepath.Join(disk, "a")
+	if err := os.Mkdir(da1, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	dun, err := Shell(ctx, da1, "zstd -dc "+strconv.Quote(diskTar)+" | tar -xf -")
+	if err != nil {
+		b.Fatal(err)
+	}
+	report(Row{Case: "restore into ext4", Ours: drm.Wall, Anchor: "zstd -dc \\| tar -x into ext4", Base: dun.Wall,
+		Ratio: ratio(drm.Wall.Seconds(), dun.Wall.Seconds()), RSS: drm.RSS}, "")
+	os.RemoveAll(disk)
+
+	t.Add(Row{Goal: "5", Case: "cache-hit rebuild: plan + restore of the last stage only", Anchor: "not measured here (stages engine, see its tests)"})
+	t.Add(Row{Goal: "8", Case: "sandbox overhead, binutils pass 1", Anchor: "BenchmarkSandboxOverhead"})
+}

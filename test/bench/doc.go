@@ -1,0 +1,23 @@
+// Package bench measures xbuild's snapshot store against the tools people
+// would otherwise use (issue 6): tar piped to zstd, mksquashfs and ostree,
+// each run in the same benchmark run as the case it anchors, on the same
+// tree and the same warm page cache.
+//
+// BenchmarkStore runs the xbuild binary as a child (so peak RSS is the
+// child's rusage) on two trees: a synthetic build-output-like tree from
+// Generate (XBUILD_BENCH_MB megabytes, default 300) and a debootstrap
+// minbase seed (XBUILD_BENCH_SEED, or one made once in the test cache).
+// Stores, anchor outputs and restores live on a tmpfs it mounts itself;
+// a few reference rows repeat the full snapshot and the restore on the
+// disk. It prints a Markdown table per tree (and appends it to
+// $XBUILD_BENCH_OUT): xbuild's time, the anchor's, the ratio, the goal's
+// limit and PASS or MISS. A miss is a measurement; a restored tree whose
+// digest differs from its source's (re-read with --rehash by a second
+// store) fails the benchmark.
+//
+// BenchmarkSandboxOverhead builds binutils pass 1 with xbuild and in a
+// plain chroot of the same seed; it needs XBUILD_BENCH_BINUTILS and
+// XBUILD_BENCH_TOOLCHAIN_SEED and skips without them.
+//
+//	sudo XBUILD_BENCH_MB=2000 go test ./test/bench -run '^$' -bench Store -benchtime 1x -timeout 60m
+package bench

@@ -1,0 +1,210 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sys/unix"
+)
+
+// Measure is what one child process cost.
+type Measure struct {
+	Wall   time.Duration
+	RSS    int64 // peak resident set of the child and the children it waited for, bytes
+	Stdout []byte
+}
+
+// Run runs name with args in dir ("" for the current one), timing it from
+// start to exit, and returns its stdout. A failure is an error carrying
+// the tail of stderr.
+func Run(ctx context.Context, dir, name string, args ...string) (Measure, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	m := Measure{Wall: time.Since(start), Stdout: out.Bytes()}
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			m.RSS = ru.Maxrss << 10 // Linux reports KiB
+		}
+	}
+	if err != nil {
+		tail := errb.String()
+		if len(tail) > 2000 {
+			tail = tail[len(tail)-2000:]
+		}
+		return m, fmt.Errorf("run %s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(tail))
+	}
+	return m, nil
+}
+
+// Shell runs a bash script with pipefail, so that a pipeline's time and
+// failure are the whole pipeline's.
+func Shell(ctx context.Context, dir, script string) (Measure, error) {
+	return Run(ctx, dir, "bash", "-e", "-o", "pipefail", "-c", script)
+}
+
+// DirBytes is the sum of the sizes of the regular files under dir, each
+// path counted (stores do not hardlink their own files).
+func DirBytes(dir string) (int64, error) {
+	var n int64
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			n += fi.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("size of %s: %w", dir, err)
+	}
+	return n, nil
+}
+
+// Warm reads every regular file under dir once with two readers, so that
+// every case after it starts from the same warm page cache.
+func Warm(ctx context.Context, dir string) error {
+	paths := make(chan string, 256)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(paths)
+		return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Type().IsRegular() {
+				select {
+				case paths <- p:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return nil
+		})
+	})
+	for range 2 {
+		g.Go(func() error {
+			buf := make([]byte, 1<<20)
+			for p := range paths {
+				f, err := os.Open(p)
+				if err != nil {
+					return err
+				}
+				_, err = io.CopyBuffer(io.Discard, struct{ io.Reader }{f}, buf)
+				f.Close()
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return fmt.Errorf("warm %s: %w", dir, err)
+	}
+	return nil
+}
+
+// MountTmpfs mounts a fresh tmpfs at dir (created if needed) and returns
+// the function that unmounts it.
+func MountTmpfs(dir string) (func() error, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("mount tmpfs at %s: %w", dir, err)
+	}
+	if err := unix.Mount("xbuild-bench", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=75%,mode=0755"); err != nil {
+		return nil, fmt.Errorf("mount tmpfs at %s: %w", dir, err)
+	}
+	return func() error {
+		if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil {
+			return fmt.Errorf("unmount %s: %w", dir, err)
+		}
+		return nil
+	}, nil
+}
+
+// DebianArchive returns the Debian archive URL of the machine's apt
+// configuration: the first deb (or deb822 URIs) entry whose path ends in
+// /debian, so that third-party repositories listed first are passed over.
+func DebianArchive() (string, error) {
+	files := []string{"/etc/apt/sources.list"}
+	more, _ := filepath.Glob("/etc/apt/sources.list.d/*")
+	files = append(files, more...)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			var uris []string
+			switch {
+			case len(fields) >= 2 && fields[0] == "URIs:":
+				uris = fields[1:]
+			case len(fields) >= 3 && fields[0] == "deb":
+				rest := fields[1:]
+				if strings.HasPrefix(rest[0], "[") {
+					for len(rest) > 1 && !strings.HasSuffix(rest[0], "]") {
+						rest = rest[1:]
+					}
+					rest = rest[1:]
+				}
+				if len(rest) > 0 {
+					uris = rest[:1]
+				}
+			}
+			for _, u := range uris {
+				if strings.HasSuffix(strings.TrimRight(u, "/"), "/debian") {
+					return strings.TrimRight(u, "/"), nil
+				}
+			}
+		}
+	}
+	return "", errors.New("no Debian archive (a URI ending in /debian) in the apt configuration")
+}
+
+// Debootstrap creates a bookworm minbase rootfs at dir unless dir.done
+// says an earlier run did; the tree is built beside dir and renamed into
+// place.
+func Debootstrap(ctx context.Context, dir string) error {
+	if _, err := os.Stat(dir + ".done"); err == nil {
+		return nil
+	}
+	url, err := DebianArchive()
+	if err != nil {
+		return fmt.Errorf("debootstrap %s: %w", dir, err)
+	}
+	tmp := dir + ".tmp"
+	os.RemoveAll(tmp)
+	os.RemoveAll(dir)
+	if _, err := Run(ctx, "", "debootstrap", "--variant=minbase", "bookworm", tmp, url); err != nil {
+		return fmt.Errorf("debootstrap %s: %w", dir, err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("debootstrap %s: %w", dir, err)
+	}
+	if err := os.WriteFile(dir+".done", nil, 0o644); err != nil {
+		return fmt.Errorf("debootstrap %s: %w", dir, err)
+	}
+	return nil
+}
