@@ -13,10 +13,12 @@
 // applied, so a clean verify never claims more than it tested.
 //
 //	set, err := vary.Parse("-time,-cpus")
-//	second, applied := set.Apply(first, vary.StageFacts{
-//		PinnedEnv: map[string]string{"SOURCE_DATE_EPOCH": "1735689600", "LC_ALL": "POSIX", "TZ": "UTC"},
-//		BuildUser: "lfs", RootfsDir: seedDir, CPUs: runtime.NumCPU(),
-//	})
+//	st := m.Stage("toolchain")
+//	second, applied := set.Apply(vary.Baseline(st, jobs), vary.FactsFor(m, st, seedDir, jobs))
+//
+// Baseline and FactsFor spell out FORMAT.md's defaults (host name xbuild,
+// umask 0022, /build, LC_ALL=POSIX and TZ=UTC pinned for every stage); an
+// engine with other defaults builds Settings and StageFacts itself.
 //
 // The values put into the rebuild are canaries (explain.CanaryHost and
 // friends) that verify/explain recognises in a differing file.

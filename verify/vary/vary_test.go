@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/xlapp/xbuild/manifests"
 )
 
 func TestParse(t *testing.T) {
@@ -255,5 +257,33 @@ func TestHasLocaleOnThisMachine(t *testing.T) {
 	ok, err := hasLocale("/", "C.UTF-8")
 	if err != nil || !ok {
 		t.Errorf("hasLocale(/, C.UTF-8) = %v, %v", ok, err)
+	}
+}
+
+func TestFactsForAndBaseline(t *testing.T) {
+	m := &manifests.Manifest{SourceDateEpoch: 1735689600}
+	st := &manifests.Stage{Name: "toolchain", User: manifests.User{Name: "lfs", UID: 1000, GID: 1000},
+		Env: []manifests.EnvVar{{Key: "LFS_TGT", Value: "x86_64-lfs-linux-gnu"}}}
+	facts := FactsFor(m, st, t.TempDir(), 2)
+	base := Baseline(st, 2)
+	set, err := Parse("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, report := set.Apply(base, facts)
+	state := map[string]bool{}
+	for _, a := range report {
+		state[a.Name] = a.Applied
+	}
+	want := map[string]bool{BuildPath: true, Time: true, Hostname: true, Umask: true, Timezone: false, Locale: false,
+		User: true, CPUs: true, Env: true, DirOrder: false}
+	if !reflect.DeepEqual(state, want) {
+		t.Errorf("applied %v, want %v", state, want)
+	}
+	if got.User != (BuildUser{Name: VaryUser, UID: 1000, GID: 1000}) {
+		t.Errorf("user %+v: the uid must stay (the lfs user owns the temporary tools)", got.User)
+	}
+	if facts.PinnedEnv["LFS_TGT"] != "x86_64-lfs-linux-gnu" || facts.PinnedEnv["SOURCE_DATE_EPOCH"] != "1735689600" {
+		t.Errorf("pinned %v", facts.PinnedEnv)
 	}
 }
