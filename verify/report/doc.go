@@ -15,5 +15,11 @@
 //	_ = r.WriteText(os.Stdout)
 //	if !r.Reproducible() { os.Exit(1) }
 //
+// FromChanges does the file-by-file part for two snapshots of the store:
+//
+//	ta, _ := store.Tree(ctx, cached)
+//	tb, _ := store.Tree(ctx, rebuilt)
+//	r.Differences, err = report.FromChanges(ctx, cache.Diff(ta, tb), store)
+//
 // It is pure Go and silent; the command decides where the output goes.
 package report
