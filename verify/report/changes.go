@@ -65,9 +65,12 @@ func FromChanges(ctx context.Context, changes []cache.Change, blobs BlobOpener) 
 func contentOf(ctx context.Context, c cache.Change, blobs BlobOpener) (explain.Explanation, error) {
 	a, b := c.A, c.B
 	switch {
+	case a.Type == cache.TypeChar || a.Type == cache.TypeBlock:
+		return explain.Explanation{Format: explain.FormatBinary,
+			Summary: fmt.Sprintf("%s device: number %#x vs %#x", a.Type, a.Rdev, b.Rdev)}, nil
 	case a.Type != cache.TypeFile:
 		return explain.Explanation{Format: explain.FormatBinary,
-			Summary: fmt.Sprintf("%s: device number %#x vs %#x", a.Type, a.Rdev, b.Rdev)}, nil
+			Summary: fmt.Sprintf("%s: size %d vs %d", a.Type, a.Size, b.Size)}, nil
 	case a.Digest == b.Digest && a.Size == b.Size:
 		return explain.Explanation{Format: explain.FormatBinary,
 			Summary: "the same data with holes in other places (sparse layout)"}, nil
