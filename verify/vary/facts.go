@@ -27,7 +27,8 @@ func Baseline(st *manifests.Stage, jobs int) Settings {
 //
 // A non-root build user owns what the stage builds (the LFS temporary
 // tools), and snapshots record numeric owners, so the user variation keeps
-// its uid and gid and only renames it (KeepUID).
+// its uid and gid and only renames it (KeepUID). The engine runs every
+// package with umask 0022, as LFS's .bashrc sets it (PinnedUmask).
 func FactsFor(m *manifests.Manifest, st *manifests.Stage, rootfs string, cpus int) StageFacts {
 	pinned := map[string]string{
 		"SOURCE_DATE_EPOCH": strconv.FormatInt(m.SourceDateEpoch, 10),
@@ -38,11 +39,13 @@ func FactsFor(m *manifests.Manifest, st *manifests.Stage, rootfs string, cpus in
 		pinned[e.Key] = e.Value
 	}
 	user := st.User.Name
+	umask := uint32(0o022)
 	return StageFacts{
-		PinnedEnv: pinned,
-		BuildUser: user,
-		KeepUID:   user != "" && user != "root",
-		RootfsDir: rootfs,
-		CPUs:      cpus,
+		PinnedUmask: &umask,
+		PinnedEnv:   pinned,
+		BuildUser:   user,
+		KeepUID:     user != "" && user != "root",
+		RootfsDir:   rootfs,
+		CPUs:        cpus,
 	}
 }

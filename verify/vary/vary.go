@@ -191,6 +191,9 @@ type StageFacts struct {
 	// user variation then renames the user but keeps its uid and gid, or
 	// every file would differ in owner.
 	KeepUID bool
+	// PinnedUmask, if set, is the umask the engine gives every package
+	// whatever the settings say; the umask variation is then not applied.
+	PinnedUmask *uint32
 	// RootfsDir is the host directory that is "/" in the sandbox; locales
 	// are looked for in it.
 	RootfsDir string
@@ -243,6 +246,10 @@ func (s Set) Apply(base Settings, facts StageFacts) (Settings, []Applied) {
 			out.Hostname, out.Domainname = VaryHostname, VaryDomain
 			a.Reason = "host name " + VaryHostname + ", domain name " + VaryDomain
 		case Umask:
+			if facts.PinnedUmask != nil {
+				a = Applied{v.Name, false, fmt.Sprintf("the sandbox pins umask %04o for every package", *facts.PinnedUmask)}
+				break
+			}
 			out.Umask = 0o002
 			if base.Umask == 0o002 {
 				out.Umask = 0o022

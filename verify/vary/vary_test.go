@@ -275,10 +275,13 @@ func TestFactsForAndBaseline(t *testing.T) {
 	for _, a := range report {
 		state[a.Name] = a.Applied
 	}
-	want := map[string]bool{BuildPath: true, Time: true, Hostname: true, Umask: true, Timezone: false, Locale: false,
+	want := map[string]bool{BuildPath: true, Time: true, Hostname: true, Umask: false, Timezone: false, Locale: false,
 		User: true, CPUs: true, Env: true, DirOrder: false}
 	if !reflect.DeepEqual(state, want) {
 		t.Errorf("applied %v, want %v", state, want)
+	}
+	if got.Umask != 0o022 {
+		t.Errorf("umask %04o: the sandbox pins it", got.Umask)
 	}
 	if got.User != (BuildUser{Name: VaryUser, UID: 1000, GID: 1000}) {
 		t.Errorf("user %+v: the uid must stay (the lfs user owns the temporary tools)", got.User)
