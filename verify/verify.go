@@ -88,6 +88,17 @@ func Stage(ctx context.Context, e *stages.Engine, trees Trees, name string, o Op
 			}
 		}
 	}
+	// Every package runs with umask 022, as LFS's .bashrc sets it: a pinned
+	// setting like TZ and LC_ALL, so the umask variation cannot apply.
+	if set.Umask != base.Umask {
+		set.Umask = base.Umask
+		for i := range applied {
+			if applied[i].Name == vary.Umask {
+				applied[i].Applied = false
+				applied[i].Reason = "the sandbox pins umask 022 for every package (as LFS's .bashrc does)"
+			}
+		}
+	}
 	scratch.Tweaks = tweaks(base, set)
 	scratch.Jobs = set.Jobs
 	scratch.Reporter = e.Reporter

@@ -59,3 +59,75 @@ func TestTrialTimesOut(t *testing.T) {
 	v.expect(markHostUp, bootTimeout)
 	v.waitExit(60 * time.Second)
 }
+
+// (b) "xlapp-watchdog stop" keeps the trial up past the timeout; the next
+// boot is a trial again; "uninstall" makes XLAPP the default.
+func TestStopThenUninstall(t *testing.T) {
+	t.Parallel()
+	const timeout = 20 * time.Second
+	img := buildImage(t, normal, install.Watchdog{Timeout: timeout})
+	v := boot(t, "boot", img.Path)
+	v.expect(markTrialGRUB, bootTimeout)
+	v.expect(markTrial, bootTimeout)
+	up := time.Now()
+	v.login()
+	v.run("xlapp-watchdog stop", "stopped: XLAPP stays up")
+	time.Sleep(time.Until(up.Add(timeout + 10*time.Second)))
+	v.absent("rebooting into the host")
+	v.run("echo still-$((40+2))", "still-42")
+	v.send("reboot\n")
+	v.expect(markTrialGRUB, bootTimeout) // armed again by stop
+	v.expect(markTrial, bootTimeout)
+	v.login()
+	v.run("xlapp-watchdog uninstall", "uninstalled: XLAPP is now the default")
+	v.send("reboot\n")
+	v.expect("xbuild: booting XLAPP\n", bootTimeout) // the trusted entry, by default
+	v.expect(markXLAPPUp+" trial=no", bootTimeout)
+	v.login()
+	v.absent(markTrial)
+	v.send("poweroff\n")
+	v.waitExit(bootTimeout)
+}
+
+// (c) A kernel panic (here: no /sbin/init) reboots after panic=10 into the host.
+func TestPanicFallsBack(t *testing.T) {
+	t.Parallel()
+	img := buildImage(t, panics, install.Watchdog{})
+	v := boot(t, "boot", img.Path)
+	v.expect(markTrialGRUB, bootTimeout)
+	v.expect("Kernel panic", bootTimeout)
+	v.expect(markHostGRUB, bootTimeout)
+	v.expect(markHostUp, bootTimeout)
+	v.waitExit(60 * time.Second)
+}
+
+// (d) A boot script hangs before xlapp-watchdog starts: nobody opens the
+// softdog, the kernel stops feeding it at watchdog.open_timeout, and it
+// resets the machine into the host.
+func TestHungUserspaceFallsBack(t *testing.T) {
+	t.Parallel()
+	img := buildImage(t, hangs, install.Watchdog{SoftMargin: 10 * time.Second, OpenTimeout: 15 * time.Second})
+	v := boot(t, "boot", img.Path)
+	v.expect(markTrialGRUB, bootTimeout)
+	v.expect("XBUILD-TEST: a boot script hangs", bootTimeout)
+	v.absent(markTrial)
+	v.expect(markHostGRUB, bootTimeout)
+	v.expect(markHostUp, bootTimeout)
+	v.waitExit(60 * time.Second)
+}
+
+// (e) A power cut during the trial: the next boot is the host, because GRUB
+// cleared next_entry before it started the trial kernel.
+func TestPowerCutFallsBack(t *testing.T) {
+	t.Parallel()
+	img := buildImage(t, normal, install.Watchdog{})
+	v := boot(t, "boot", img.Path)
+	v.expect(markTrialGRUB, bootTimeout)
+	v.expect(markTrial, bootTimeout)
+	v.kill()
+	w := boot(t, "after power cut", img.Path)
+	w.expect(markHostGRUB, bootTimeout)
+	w.absent(markTrialGRUB)
+	w.expect(markHostUp, bootTimeout)
+	w.waitExit(60 * time.Second)
+}
