@@ -13,7 +13,7 @@ import (
 // embedded holds the manifests built into the binary; each top directory
 // with a manifest.yaml is one manifest, selectable by its name.
 //
-//go:embed demo
+//go:embed demo xlapp xlapp-debian
 var embedded embed.FS
 
 // Embedded returns the names of the manifests built into the binary.

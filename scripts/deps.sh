@@ -13,6 +13,7 @@ pkgs=(
   whois                # mkpasswd: crypt(3) vectors for the password hash
   binutils gcc make file  # test artefacts (ELF, ar) for verify
   squashfs-tools       # benchmark anchor
+  python3-minimal      # .pyc artefacts for verify's explain tests
 )
 missing=()
 for p in "${pkgs[@]}"; do

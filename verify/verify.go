@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 
 	"github.com/opencontainers/go-digest"
 	"github.com/xlapp/xbuild/cache"
@@ -60,45 +59,14 @@ func Stage(ctx context.Context, e *stages.Engine, trees Trees, name string, o Op
 	defer os.RemoveAll(work)
 	scratch.LFS = filepath.Join(work, "lfs")
 
-	base := vary.Settings{Hostname: "xbuild", Umask: 0o022, Jobs: e.Jobs, BuildPath: stages.BuildMount,
-		User: vary.BuildUser{Name: st.User.Name, UID: st.User.UID, GID: st.User.GID}}
-	pinned := map[string]string{
-		"SOURCE_DATE_EPOCH": strconv.FormatInt(e.M.SourceDateEpoch, 10),
-		"LC_ALL":            "POSIX",
-		"TZ":                "UTC",
-	}
-	for _, kv := range st.Env {
-		pinned[kv.Key] = kv.Value
-	}
+	base := vary.Baseline(st, e.Jobs)
 	rootfs := e.LFS
 	if st.Root == manifests.RootSeed {
 		if seed, err := e.Seed(ctx); err == nil {
 			rootfs = filepath.Join(e.StoreDir, "seeds", seed.Encoded())
 		}
 	}
-	set, applied := o.Vary.Apply(base, vary.StageFacts{PinnedEnv: pinned, BuildUser: st.User.Name, RootfsDir: rootfs, CPUs: runtime.NumCPU()})
-	// The build user's uid owns every file the stage creates, and owners are
-	// part of a snapshot: a different uid is a different tree by design. So
-	// only the name varies (a leak of it is what reproducibility is about).
-	if set.User.UID != base.User.UID {
-		set.User.UID, set.User.GID = base.User.UID, base.User.GID
-		for i := range applied {
-			if applied[i].Name == vary.User && applied[i].Applied {
-				applied[i].Reason = fmt.Sprintf("build user renamed to %s; uid %d kept, because file owners are part of the snapshot", set.User.Name, base.User.UID)
-			}
-		}
-	}
-	// Every package runs with umask 022, as LFS's .bashrc sets it: a pinned
-	// setting like TZ and LC_ALL, so the umask variation cannot apply.
-	if set.Umask != base.Umask {
-		set.Umask = base.Umask
-		for i := range applied {
-			if applied[i].Name == vary.Umask {
-				applied[i].Applied = false
-				applied[i].Reason = "the sandbox pins umask 022 for every package (as LFS's .bashrc does)"
-			}
-		}
-	}
+	set, applied := o.Vary.Apply(base, vary.FactsFor(e.M, st, rootfs, runtime.NumCPU()))
 	scratch.Tweaks = tweaks(base, set)
 	scratch.Jobs = set.Jobs
 	scratch.Reporter = e.Reporter
