@@ -17,10 +17,13 @@ type Row struct {
 	Ours   time.Duration // 0: not a timed case
 	Anchor string        // what the ratio compares with
 	Base   time.Duration // the anchor's time, 0 if not timed
-	Ratio  float64       // ours / anchor (time, bytes or RSS as the case says)
-	Limit  float64
-	Stored int64 // bytes xbuild stored, or the anchor's output; 0: n/a
-	RSS    int64 // xbuild's peak RSS in bytes; 0: n/a
+	// CPU time (user + system) of Ours and Base, shown beside the wall
+	// times: on a shared machine the less noisy figure
+	OursCPU, BaseCPU time.Duration
+	Ratio            float64 // ours / anchor (time, bytes or RSS as the case says)
+	Limit            float64
+	Stored           int64 // bytes xbuild stored, or the anchor's output; 0: n/a
+	RSS              int64 // xbuild's peak RSS in bytes; 0: n/a
 }
 
 // Verdict is PASS or MISS for a goal row, "-" for a reference row.
@@ -62,7 +65,7 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 	if t.Title != "" {
 		fmt.Fprintf(&b, "%s\n\n", t.Title)
 	}
-	b.WriteString("| goal | case | xbuild | anchor | anchor time | ratio | limit | verdict | stored MB | peak RSS MB |\n")
+	b.WriteString("| goal | case | xbuild wall (cpu) | anchor | anchor wall (cpu) | ratio | limit | verdict | stored MB | peak RSS MB |\n")
 	b.WriteString("|---|---|--:|---|--:|--:|--:|---|--:|--:|\n")
 	for _, r := range t.Rows {
 		limit := "-"
@@ -74,7 +77,7 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 			ratio = fmt.Sprintf("%.3f", r.Ratio)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			dash(r.Goal), r.Case, secs(r.Ours), dash(r.Anchor), secs(r.Base), ratio, limit, r.Verdict(), mb(r.Stored), mb(r.RSS))
+			dash(r.Goal), r.Case, secs(r.Ours, r.OursCPU), dash(r.Anchor), secs(r.Base, r.BaseCPU), ratio, limit, r.Verdict(), mb(r.Stored), mb(r.RSS))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -87,11 +90,14 @@ func dash(s string) string {
 	return s
 }
 
-func secs(d time.Duration) string {
-	if d == 0 {
+func secs(wall, cpu time.Duration) string {
+	switch {
+	case wall == 0:
 		return "-"
+	case cpu == 0:
+		return fmt.Sprintf("%.2f s", wall.Seconds())
 	}
-	return fmt.Sprintf("%.2f s", d.Seconds())
+	return fmt.Sprintf("%.2f s (%.2f)", wall.Seconds(), cpu.Seconds())
 }
 
 func mb(n int64) string {

@@ -22,7 +22,8 @@ import (
 // Measure is what one child process cost.
 type Measure struct {
 	Wall   time.Duration
-	RSS    int64 // peak resident set of the child and the children it waited for, bytes
+	CPU    time.Duration // user + system time of the child and the children it waited for
+	RSS    int64         // peak resident set of the child and the children it waited for, bytes
 	Stdout []byte
 }
 
@@ -40,6 +41,7 @@ func Run(ctx context.Context, dir, name string, args ...string) (Measure, error)
 	if cmd.ProcessState != nil {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			m.RSS = ru.Maxrss << 10 // Linux reports KiB
+			m.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		}
 	}
 	if err != nil {
@@ -50,6 +52,19 @@ func Run(ctx context.Context, dir, name string, args ...string) (Measure, error)
 		return m, fmt.Errorf("run %s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(tail))
 	}
 	return m, nil
+}
+
+// LoadAvg returns the first three fields of /proc/loadavg.
+func LoadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // Shell runs a bash script with pipefail, so that a pipeline's time and
