@@ -5,9 +5,11 @@ package bench
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -493,4 +495,129 @@ func storeCases(b *testing.B, bin, tree, name string) {
 
 	t.Add(Row{Goal: "5", Case: "cache-hit rebuild: plan + restore of the last stage only", Anchor: "not measured here (stages engine, see its tests)"})
 	t.Add(Row{Goal: "8", Case: "sandbox overhead, binutils pass 1", Anchor: "BenchmarkSandboxOverhead"})
+}
+
+// BenchmarkSandboxOverhead builds binutils pass 1 (LFS 5.2) from the
+// tarball at $XBUILD_BENCH_BINUTILS twice from the same seed (a rootfs
+// with a toolchain at $XBUILD_BENCH_TOOLCHAIN_SEED): once in a plain
+// chroot of an overlay of the seed, with the environment xbuild sets, and
+// once with "xbuild stage", whose time includes everything xbuild adds:
+// the container, the mounts, and the snapshot of the result. Goal 8 is
+// xbuild ≤ 1.03× the chroot. It skips unless both are given.
+func BenchmarkSandboxOverhead(b *testing.B) {
+	tarball, seed := os.Getenv("XBUILD_BENCH_BINUTILS"), os.Getenv("XBUILD_BENCH_TOOLCHAIN_SEED")
+	if tarball == "" || seed == "" {
+		b.Skip("set XBUILD_BENCH_BINUTILS=binutils-X.tar.xz and XBUILD_BENCH_TOOLCHAIN_SEED=DIR (a rootfs with build-essential)")
+	}
+	needRoot(b)
+	if _, err := os.Stat(filepath.Join(seed, "usr/bin/gcc")); err != nil {
+		b.Fatalf("XBUILD_BENCH_TOOLCHAIN_SEED=%s has no toolchain: %v", seed, err)
+	}
+	ctx := b.Context()
+	bin := xbuildBinary(b)
+	work := b.TempDir()
+	jobs := strconv.Itoa(runtime.NumCPU())
+
+	// The manifest: the testdata template with the tarball's pin.
+	man := filepath.Join(work, "manifest")
+	if err := os.Mkdir(man, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	sum, size, err := copyHashed(tarball, filepath.Join(man, "binutils.tar.xz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tmpl, err := os.ReadFile("testdata/sandbox/manifest.yaml.in")
+	if err != nil {
+		b.Fatal(err)
+	}
+	yaml := strings.NewReplacer("@SHA256@", sum.Encoded(), "@SIZE@", strconv.FormatInt(size, 10)).Replace(string(tmpl))
+	script, err := os.ReadFile("testdata/sandbox/binutils-pass1.sh")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(man, "manifest.yaml"), []byte(yaml), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(man, "binutils-pass1.sh"), script, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	store := filepath.Join(work, "store")
+	if _, err := Run(ctx, "", bin, "--manifest", man, "--store", store, "seed", "import", seed); err != nil {
+		b.Fatal(err)
+	}
+
+	// The plain chroot: an overlay of the seed, /proc, /dev, a tmpfs /tmp,
+	// the tarball at /sources, the environment of FORMAT.md.
+	root, cleanup, err := chrootOf(seed, filepath.Join(work, "chroot"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if err := cleanup(); err != nil {
+			b.Error(err)
+		}
+	})
+	for _, d := range []string{"sources", "build", "mnt/lfs"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, _, err := copyHashed(tarball, filepath.Join(root, "sources", "binutils.tar.xz")); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "xbuild-bench.sh"), script, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	plain, err := Run(ctx, "", "chroot", root, "/usr/bin/env", "-i",
+		"PATH=/mnt/lfs/tools/bin:/usr/bin:/bin", "HOME=/build", "LC_ALL=POSIX", "TZ=UTC",
+		"SOURCE_DATE_EPOCH=1735689600", "LFS=/mnt/lfs", "CONFIG_SITE=/mnt/lfs/usr/share/config.site",
+		"MAKEFLAGS=-j"+jobs, "XBUILD_JOBS="+jobs, "SOURCES=/sources", "LFS_TGT=x86_64-lfs-linux-gnu",
+		"/bin/bash", "-c", "cd /build && exec bash -e -o pipefail /xbuild-bench.sh")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const ld = "tools/bin/x86_64-lfs-linux-gnu-ld"
+	if _, err := os.Stat(filepath.Join(root, "mnt/lfs", ld)); err != nil {
+		b.Fatalf("chroot build: %v", err)
+	}
+
+	lfs := filepath.Join(work, "lfs")
+	xm, err := Run(ctx, "", bin, "--manifest", man, "--store", store, "--lfs", lfs, "-j", jobs, "stage", "binutils")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(lfs, ld)); err != nil {
+		b.Fatalf("xbuild build: %v", err)
+	}
+
+	t := &Table{Title: fmt.Sprintf("**sandbox overhead**: binutils pass 1 (%s, %.1f MB), make -j%s; load average at end %s", filepath.Base(tarball), float64(size)/1e6, jobs, LoadAvg())}
+	r := Row{Goal: "8", Case: "binutils pass 1: xbuild stage (sandbox + snapshot)", Ours: xm.Wall, OursCPU: xm.CPU,
+		Anchor: "chroot of the same seed", Base: plain.Wall, BaseCPU: plain.CPU,
+		Ratio: ratio(xm.Wall.Seconds(), plain.Wall.Seconds()), Limit: 1.03, RSS: xm.RSS}
+	t.Add(r)
+	b.ReportMetric(r.Ratio, "g8-x")
+	publish(b, t)
+}
+
+// copyHashed copies src to dst and returns the content's digest and size.
+func copyHashed(src, dst string) (digest.Digest, int64, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return "", 0, err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return "", 0, err
+	}
+	dg := digest.SHA256.Digester()
+	n, err := io.Copy(io.MultiWriter(out, dg.Hash()), in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("copy %s to %s: %w", src, dst, err)
+	}
+	return dg.Digest(), n, nil
 }
