@@ -8,6 +8,7 @@ cd src
   --without-normal \
   --with-cxx-shared \
   --enable-pc-files \
+  --enable-widec \
   --with-pkg-config-libdir=/usr/lib/pkgconfig
 make
 make DESTDIR="$PWD/dest" install

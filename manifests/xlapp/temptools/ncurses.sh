@@ -1,4 +1,5 @@
-# LFS 12.3 chapter 6.3: Ncurses (tic is built for the host first).
+# LFS 12.3 chapter 6.3: Ncurses (tic is built for the host first). 6.4
+# needs --enable-widec (the default from 6.5 on).
 mkdir src && tar -xf "$SOURCES/ncurses-6.4.tar.gz" -C src --strip-components=1
 cd src
 sed -i s/mawk// configure
@@ -19,6 +20,7 @@ popd
   --without-debug \
   --without-ada \
   --disable-stripping \
+  --enable-widec \
   AWK=gawk
 make
 make DESTDIR="$LFS" TIC_PATH="$(pwd)/build/progs/tic" install
