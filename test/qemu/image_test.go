@@ -307,8 +307,8 @@ done
 	}, 0o755)
 	writeFiles(t, dir, map[string]string{
 		"etc/inittab": "::sysinit:/etc/rc.d/rcS\n" +
-			"ttyS0::respawn:/sbin/getty -L 115200 ttyS0 vt100\n" +
-			"::ctrlaltdel:/sbin/reboot\n" +
+			"ttyS0::respawn:/bin/getty -L 115200 ttyS0 vt100\n" +
+			"::ctrlaltdel:/bin/reboot\n" +
 			"::shutdown:/bin/umount -a -r\n",
 		"etc/passwd":  "root:x:0:0:root:/root:/bin/sh\n",
 		"etc/group":   "root:x:0:\n",
