@@ -79,8 +79,10 @@ func TestStopThenUninstall(t *testing.T) {
 	v.expect(markTrialGRUB, bootTimeout) // armed again by stop
 	v.expect(markTrial, bootTimeout)
 	v.login()
-	v.run("xlapp-watchdog uninstall", "uninstalled: XLAPP is now the default")
-	v.absent("busy") // the softdog was stopped with a magic close
+	out := v.run("xlapp-watchdog uninstall", "uninstalled: XLAPP is now the default")
+	if strings.Contains(out, "busy") || strings.Contains(out, "error") {
+		t.Fatalf("uninstall did not stop the softdog cleanly:\n%s", out)
+	}
 	v.send("reboot\n")
 	v.expect("xbuild: booting XLAPP\n", bootTimeout) // the trusted entry, by default
 	v.expect(markXLAPPUp+" trial=no", bootTimeout)

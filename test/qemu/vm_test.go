@@ -169,12 +169,19 @@ func (v *vm) login() {
 	v.expect("xlapp# ", 30*time.Second)
 }
 
-// run types a command and waits for its marker and the next prompt.
-func (v *vm) run(cmd, marker string) {
+// run types a command, waits for its marker and the next prompt, and
+// returns the console output in between.
+func (v *vm) run(cmd, marker string) string {
 	v.t.Helper()
+	v.mu.Lock()
+	start := v.pos
+	v.mu.Unlock()
 	v.send(cmd + "\n")
 	v.expect(marker, 60*time.Second)
 	v.expect("xlapp# ", 60*time.Second)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return string(v.out[start:v.pos])
 }
 
 // waitExit waits for QEMU to end (a poweroff).
