@@ -157,12 +157,13 @@ func MountTmpfs(dir string) (func() error, error) {
 	}, nil
 }
 
-// DebianArchive returns the Debian archive URL of the machine's apt
-// configuration: the first deb (or deb822 URIs) entry whose path ends in
-// /debian, so that third-party repositories listed first are passed over.
-func DebianArchive() (string, error) {
-	files := []string{"/etc/apt/sources.list"}
-	more, _ := filepath.Glob("/etc/apt/sources.list.d/*")
+// DebianArchive returns the Debian archive URL of the apt configuration
+// under root ("/" for the machine's): the first deb (or deb822 URIs) entry
+// whose path ends in /debian, so that third-party repositories listed
+// first are passed over.
+func DebianArchive(root string) (string, error) {
+	files := []string{filepath.Join(root, "etc/apt/sources.list")}
+	more, _ := filepath.Glob(filepath.Join(root, "etc/apt/sources.list.d/*"))
 	files = append(files, more...)
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -205,7 +206,7 @@ func Debootstrap(ctx context.Context, dir string) error {
 	if _, err := os.Stat(dir + ".done"); err == nil {
 		return nil
 	}
-	url, err := DebianArchive()
+	url, err := DebianArchive("/")
 	if err != nil {
 		return fmt.Errorf("debootstrap %s: %w", dir, err)
 	}

@@ -1,0 +1,126 @@
+package bench
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// listing describes every entry of a tree (path, type, mode, size, link
+// target or content hash) in walk order.
+func listing(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		line := fmt.Sprintf("%s %v", rel, fi.Mode())
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			line += " -> " + target
+		case d.Type().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			line += fmt.Sprintf(" %d %x", len(data), sha256.Sum256(data))
+		}
+		out = append(out, line)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestGenerateShape(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	sa, err := Generate(t.Context(), a, 8e6, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := Generate(t.Context(), b, 8e6, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sa != sb || strings.Join(listing(t, a), "\n") != strings.Join(listing(t, b), "\n") {
+		t.Fatalf("the same seed gave different trees: %v, %v", sa, sb)
+	}
+	if sa.Bytes < 8e6 || sa.Bytes > 8e6+4<<20 {
+		t.Errorf("content %d bytes, want about 8 MB", sa.Bytes)
+	}
+	if sa.Symlinks == 0 || sa.Hardlinks == 0 || sa.Dirs < 10 {
+		t.Errorf("want symlinks, hardlinks and nested dirs: %v", sa)
+	}
+	if pct := 100 * sa.Small / sa.Files; pct < 75 || pct > 92 {
+		t.Errorf("%d%% of files under 16 KiB, want about 84%%", pct)
+	}
+	c := t.TempDir()
+	if _, err := Generate(t.Context(), c, 8e6, 4); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(listing(t, a), "\n") == strings.Join(listing(t, c), "\n") {
+		t.Error("different seeds gave the same tree")
+	}
+}
+
+func TestMutate(t *testing.T) {
+	dir := t.TempDir()
+	sh, err := Generate(t.Context(), dir, 4e6, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := listing(t, dir)
+	n0, _, err := Mutate(t.Context(), dir, 20, 0, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid := listing(t, dir)
+	n1, _, err := Mutate(t.Context(), dir, 20, 1, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := listing(t, dir)
+	// every regular path is counted, hardlinks included
+	regular := sh.Files + sh.Hardlinks
+	for _, n := range []int{n0, n1} {
+		if n < regular/20 || n > regular/20+1 {
+			t.Errorf("changed %d of %d files, want 5%%", n, regular)
+		}
+	}
+	if len(before) != len(after) {
+		t.Fatalf("mutate added or removed entries: %d -> %d", len(before), len(after))
+	}
+	changed01, changed1 := 0, 0
+	for i := range before {
+		if before[i] != after[i] {
+			changed01++
+		}
+		if mid[i] != after[i] {
+			changed1++
+		}
+		// sizes stay (empty files get content)
+		if fb, fa := strings.Fields(before[i]), strings.Fields(after[i]); len(fb) == 4 && fb[2] != "0" && fb[2] != fa[2] {
+			t.Errorf("size changed: %s -> %s", before[i], after[i])
+		}
+	}
+	// hardlinks can make one rewrite show at two paths
+	if changed1 < n1 || changed01 < n0+n1 || changed01 > 2*(n0+n1) {
+		t.Errorf("entries changed: %d by both phases (files %d+%d), %d by the second", changed01, n0, n1, changed1)
+	}
+}
