@@ -133,7 +133,7 @@ func checkDevice(facts *hostinfo.Facts, opts *Options, need int64) (*targetInfo,
 			return nil, fmt.Errorf("device %s: %w on %s", p, ErrMounted, ms[0].Point)
 		}
 	}
-	if dev.Type == "disk" || len(dev.Kids) > 0 && dev.Type != "part" {
+	if dev.Type == "disk" || dev.PTType != "" || len(dev.Kids) > 0 && dev.Type != "part" {
 		if !opts.WholeDisk {
 			return nil, fmt.Errorf("device %s: %w", p, ErrWholeDisk)
 		}

@@ -32,6 +32,7 @@ type Device struct {
 	FSType string
 	Label  string
 	UUID   string
+	PTType string   // partition table type ("dos", "gpt"): a whole disk
 	Parent string   // path of the device it is part of, "" for a disk
 	Kids   []string // paths of its partitions or holders
 }
@@ -164,11 +165,12 @@ type lsblkDev struct {
 	FSType   *string    `json:"fstype"`
 	Label    *string    `json:"label"`
 	UUID     *string    `json:"uuid"`
+	PTType   *string    `json:"pttype"`
 	Children []lsblkDev `json:"children"`
 }
 
 // ParseLsblk reads the output of
-// "lsblk -J -b -p -o NAME,MAJ:MIN,SIZE,TYPE,FSTYPE,LABEL,UUID".
+// "lsblk -J -b -p -o NAME,MAJ:MIN,SIZE,TYPE,FSTYPE,LABEL,UUID,PTTYPE".
 func ParseLsblk(data []byte) ([]Device, error) {
 	var v struct {
 		Blockdevices []lsblkDev `json:"blockdevices"`
@@ -180,7 +182,7 @@ func ParseLsblk(data []byte) ([]Device, error) {
 	var walk func(d lsblkDev, parent string)
 	walk = func(d lsblkDev, parent string) {
 		dev := Device{Path: d.Name, MajMin: d.MajMin, Size: d.Size, Type: d.Type,
-			FSType: deref(d.FSType), Label: deref(d.Label), UUID: deref(d.UUID), Parent: parent}
+			FSType: deref(d.FSType), Label: deref(d.Label), UUID: deref(d.UUID), PTType: deref(d.PTType), Parent: parent}
 		for _, c := range d.Children {
 			dev.Kids = append(dev.Kids, c.Name)
 		}
@@ -213,7 +215,7 @@ func Read(ctx context.Context) (*Facts, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := exec.CommandContext(ctx, "lsblk", "-J", "-b", "-p", "-o", "NAME,MAJ:MIN,SIZE,TYPE,FSTYPE,LABEL,UUID").Output()
+	out, err := exec.CommandContext(ctx, "lsblk", "-J", "-b", "-p", "-o", "NAME,MAJ:MIN,SIZE,TYPE,FSTYPE,LABEL,UUID,PTTYPE").Output()
 	if err != nil {
 		return nil, fmt.Errorf("list block devices: %w", cmdErr(err))
 	}
@@ -226,7 +228,7 @@ func Read(ctx context.Context) (*Facts, error) {
 		if d.FSType == "" {
 			p, err := Probe(ctx, d.Path)
 			if err == nil {
-				devs[i].FSType, devs[i].Label, devs[i].UUID = p.FSType, p.Label, p.UUID
+				devs[i].FSType, devs[i].Label, devs[i].UUID, devs[i].PTType = p.FSType, p.Label, p.UUID, p.PTType
 			}
 		}
 	}
@@ -236,6 +238,7 @@ func Read(ctx context.Context) (*Facts, error) {
 // FS is what blkid finds on a device.
 type FS struct {
 	FSType, Label, UUID string
+	PTType              string // a partition table instead of a file system
 }
 
 // Probe reads the file system signature of a device or image file with
@@ -258,6 +261,8 @@ func Probe(ctx context.Context, path string) (FS, error) {
 			fs.Label = v
 		case "UUID":
 			fs.UUID = v
+		case "PTTYPE":
+			fs.PTType = v
 		}
 	}
 	return fs, nil
