@@ -1,6 +1,6 @@
-# PHP 8.4 (domu-web) as PHP-FPM only, with PDO PostgreSQL, OpenSSL, zlib;
+# PHP 8.2 (domu-web) as PHP-FPM only, with PDO PostgreSQL, OpenSSL, zlib;
 # no libxml2, SQLite or mbstring (not in XLAPP; add when a site needs them).
-mkdir src && tar -xf "$SOURCES/php-8.4.27.tar.xz" -C src --strip-components=1
+mkdir src && tar -xf "$SOURCES/php-8.2.32.tar.xz" -C src --strip-components=1
 cd src
 ./configure --prefix=/usr \
   --sysconfdir=/etc \

@@ -1,7 +1,7 @@
-# PostgreSQL 17 (domu-web): server and client, OpenSSL, readline, zlib;
+# PostgreSQL 15 (domu-web): server and client, OpenSSL, readline, zlib;
 # no ICU (C and UTF-8 collations only). The cluster is created at first
 # boot by init.d/postgresql, never at build time.
-mkdir src && tar -xf "$SOURCES/postgresql-17.12.tar.bz2" -C src --strip-components=1
+mkdir src && tar -xf "$SOURCES/postgresql-15.18.tar.bz2" -C src --strip-components=1
 cd src
 grep -q '^postgres:' /etc/group || groupadd -g 41 postgres
 grep -q '^postgres:' /etc/passwd || useradd -c 'PostgreSQL' -d /srv/pgsql -g postgres -s /bin/bash -u 41 postgres
@@ -9,7 +9,7 @@ grep -q '^postgres:' /etc/passwd || useradd -c 'PostgreSQL' -d /srv/pgsql -g pos
   --sysconfdir=/etc/postgresql \
   --with-openssl \
   --without-icu \
-  --docdir=/usr/share/doc/postgresql-17.12
+  --docdir=/usr/share/doc/postgresql-15.18
 make
 make install
 install -d -o postgres -g postgres -m700 /srv/pgsql

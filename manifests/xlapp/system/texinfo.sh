@@ -1,5 +1,5 @@
 # LFS 12.3 chapter 8.73: Texinfo.
-mkdir src && tar -xf "$SOURCES/texinfo-7.1.1.tar.xz" -C src --strip-components=1
+mkdir src && tar -xf "$SOURCES/texinfo-6.8.tar.xz" -C src --strip-components=1
 cd src
 ./configure --prefix=/usr
 make

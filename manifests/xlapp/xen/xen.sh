@@ -1,9 +1,9 @@
-# Xen 4.20: the hypervisor and the minimal toolstack: xl, libxl, xenstored
+# Xen 4.17: the hypervisor and the minimal toolstack: xl, libxl, xenstored
 # (C xenstored, not oxenstored) and the xencommons/xendomains init scripts.
 # No qemu-traditional, no stub domains, no firmware beyond hvmloader's ACPI,
 # no OCaml, no Go, no X11. Python is used to build, never at run time:
 # every Python program Xen installs is removed at the end.
-mkdir src && tar -xf "$SOURCES/xen-4.20.4+63-g7abfd2bce2.tar.xz" -C src --strip-components=1
+mkdir src && tar -xf "$SOURCES/xen-4.17.5+72-g01140da4e8.tar.xz" -C src --strip-components=1
 cd src
 # Reproducibility: Xen records who built it, where and when.
 export XEN_BUILD_DATE="$(date -u -d "@$SOURCE_DATE_EPOCH" '+%a %b %e %H:%M:%S UTC %Y')"
