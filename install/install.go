@@ -205,6 +205,9 @@ func defaults(o *Options) error {
 	if o.XenArgs == "" {
 		o.XenArgs = "dom0_mem=1024M,max:1024M"
 	}
+	if o.XenDom0Args == "" {
+		o.XenDom0Args = "console=hvc0"
+	}
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
@@ -410,6 +413,7 @@ func writeBoot(ctx context.Context, o *Options, b *bootInfo, t *targetInfo, k *k
 
 	common := strings.TrimSpace(fmt.Sprintf("root=UUID=%s ro rootfstype=%s %s", t.UUID, t.FSType, o.Cmdline))
 	trial := common + " " + TrialArgs(o.Watchdog)
+	dom0 := strings.TrimSpace(fmt.Sprintf("root=UUID=%s ro rootfstype=%s %s", t.UUID, t.FSType, o.XenDom0Args))
 	title := fmt.Sprintf("%s %s (kernel %s)", o.Name, o.Version, k.Version)
 	entries := []bootloader.Entry{
 		{ID: TrialID, Title: title + ", trial: falls back to the host", Kernel: kpath, Initrd: ipath, Cmdline: trial,
@@ -420,9 +424,9 @@ func writeBoot(ctx context.Context, o *Options, b *bootInfo, t *targetInfo, k *k
 	if o.Xen {
 		entries = append(entries,
 			bootloader.Entry{ID: XenTrialID, Title: title + " on Xen, trial: falls back to the host", Xen: xpath, XenArgs: o.XenArgs,
-				Kernel: kpath, Initrd: ipath, Cmdline: trial, Say: "xbuild: booting " + o.Name + " on Xen as a trial; the next boot returns to the host"},
+				Kernel: kpath, Initrd: ipath, Cmdline: dom0 + " " + TrialArgs(o.Watchdog), Say: "xbuild: booting " + o.Name + " on Xen as a trial; the next boot returns to the host"},
 			bootloader.Entry{ID: XenID, Title: title + " on Xen", Xen: xpath, XenArgs: o.XenArgs,
-				Kernel: kpath, Initrd: ipath, Cmdline: common + " panic=10", Say: "xbuild: booting " + o.Name + " on Xen"})
+				Kernel: kpath, Initrd: ipath, Cmdline: dom0 + " panic=10", Say: "xbuild: booting " + o.Name + " on Xen"})
 	}
 	res := &Result{Kernel: filepath.Join(b.Dir, kname)}
 	switch b.Kind {

@@ -483,3 +483,41 @@ func verifyWithGlibc(t *testing.T, password, hash string) {
 		t.Fatalf("glibc crypt(3) disagrees: %s %v", out, err)
 	}
 }
+
+func TestInstallXenEntries(t *testing.T) {
+	o, boot, target := baseOptions(t)
+	tree := makeTree(t)
+	os.WriteFile(filepath.Join(tree, "boot/xen-4.17-amd64.gz"), []byte("xen"), 0o644)
+	o.Snapshot, _ = NewDirSnapshot(context.Background(), tree)
+	o.Xen = true
+	res, err := Install(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Armed != XenTrialID {
+		t.Fatalf("armed %q", res.Armed)
+	}
+	custom, _ := os.ReadFile(filepath.Join(boot, "grub/custom.cfg"))
+	for _, want := range []string{
+		"--id xlapp-xen-trial", "--id xlapp-xen {", "insmod gzio",
+		"multiboot2 /xen-lfs-12.3-20261130_040506.gz dom0_mem=1024M,max:1024M\n",
+		"module2 /vmlinuz-6.13.4-lfs-12.3-20261130_040506 root=UUID=" + targetUUID + " ro rootfstype=ext4 console=hvc0 panic=10 panic_on_oops=1",
+		"module2 --nounzip /initrd-6.13.4-lfs-12.3-20261130_040506",
+	} {
+		if !strings.Contains(string(custom), want) {
+			t.Errorf("custom.cfg lacks %q:\n%s", want, custom)
+		}
+	}
+	if strings.Contains(string(custom), "noreboot") {
+		t.Error("Xen must reboot when dom0 crashes")
+	}
+	conf, _ := os.ReadFile(filepath.Join(target, WatchdogConf))
+	if !strings.Contains(string(conf), "TRIAL_ENTRY=xlapp-xen-trial\nTRUSTED_ENTRY=xlapp-xen\n") {
+		t.Errorf("watchdog.conf:\n%s", conf)
+	}
+	o2, _, _ := baseOptions(t)
+	o2.Xen = true
+	if _, err := Install(context.Background(), o2); err == nil || !strings.Contains(err.Error(), "xen") {
+		t.Fatalf("Xen without xen.gz: %v", err)
+	}
+}

@@ -48,7 +48,9 @@ type Options struct {
 	Cmdline string
 	// Xen adds a Xen entry (phase 2): the target's /boot must hold xen.gz.
 	Xen     bool
-	XenArgs string // default "dom0_mem=1024M,max:1024M"
+	XenArgs string // default "dom0_mem=1024M,max:1024M"; never add "noreboot"
+	// XenDom0Args replace Cmdline for dom0 (default "console=hvc0").
+	XenDom0Args string
 
 	// DryRun prints the plan and writes nothing. Yes skips the typed
 	// confirmation.
