@@ -8,7 +8,6 @@ grep -q '^nsd:' /etc/passwd || useradd -c 'NSD' -d /var/lib/nsd -g nsd -s /usr/b
   --sysconfdir=/etc \
   --localstatedir=/var \
   --with-pidfile=/run/nsd.pid \
-  --with-dbfile= \
   --with-user=nsd \
   --with-libevent=no \
   --with-ssl=/usr
