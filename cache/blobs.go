@@ -25,7 +25,8 @@ import (
 // as one zstd frame, so small files compress together as in a solid tar.
 const (
 	packMax    = 128 << 10
-	packTarget = 8 << 20
+	packTarget = 4 << 20
+	packWindow = 4 << 20 // zstd window for packs: nearly all of a pack
 	chunkSize  = 2 << 20 // frame size of large blobs
 	packMagic  = "XBPACK1\n"
 	packTrail  = 8 + 8 + len(packMagic)
@@ -370,7 +371,13 @@ func (v *verifyReader) Close() error { return v.close() }
 // that dec gives src back, so a compressor fault never reaches the store.
 func encodeVerified(enc *zstd.Encoder, dec *zstd.Decoder, src, dst, scratch []byte) ([]byte, []byte, error) {
 	start := len(dst)
+	if cap(dst)-start < len(src)/2 {
+		dst = append(make([]byte, 0, start+len(src)/2), dst...)
+	}
 	dst = enc.EncodeAll(src, dst)
+	if cap(scratch) < len(src) {
+		scratch = make([]byte, 0, len(src)) // DecodeAll must not grow it by doubling
+	}
 	var err error
 	scratch, err = dec.DecodeAll(dst[start:], scratch[:0])
 	if err != nil {

@@ -190,7 +190,7 @@ func (s *Store) repack(ctx context.Context, p *pack, keep []int) (*pack, error) 
 		}
 		pb.blobs = append(pb.blobs, packBlob{sum: b.sum, offset: int64(start), length: b.length})
 	}
-	w, err := s.newWorker()
+	w, err := s.newWorker(packWindow)
 	if err != nil {
 		return nil, err
 	}

@@ -95,11 +95,6 @@ type fileJob struct {
 	cache bool
 }
 
-type smallBlob struct {
-	sum  sum
-	data []byte
-}
-
 type snapshotter struct {
 	s     *Store
 	opts  SnapshotOptions
@@ -118,7 +113,8 @@ type snapshotter struct {
 	progMu       sync.Mutex
 	lastProg     time.Time
 
-	sess *writeSession
+	sess  *writeSession
+	packs *packBuilder
 }
 
 func (sn *snapshotter) progress(final bool) {
@@ -144,10 +140,7 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 	workers := max(sn.s.Workers, 1)
 	g, gctx := errgroup.WithContext(ctx)
 	jobs := make(chan fileJob, 64)
-	small := make(chan smallBlob, 64)
-	packJobs := make(chan *pack, 1)
-	packData := make(chan []byte, 1)
-	_ = packData
+	sn.packs = newPackBuilder(workers)
 
 	g.Go(func() error {
 		defer close(jobs)
@@ -169,13 +162,13 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 		wg.Add(1)
 		g.Go(func() error {
 			defer wg.Done()
-			w, err := sn.s.newWorker()
+			w, err := sn.s.newWorker(chunkSize)
 			if err != nil {
 				return err
 			}
 			defer w.close()
 			for j := range jobs {
-				if err := sn.file(gctx, w, j, small); err != nil {
+				if err := sn.file(gctx, w, j); err != nil {
 					for j := range jobs { // release the walker
 						j.f.Close()
 					}
@@ -187,24 +180,21 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 	}
 	g.Go(func() error {
 		wg.Wait()
-		close(small)
-		return nil
-	})
-	packedBufs := make(chan packBuild, 1)
-	g.Go(func() error {
-		defer close(packedBufs)
-		return sn.packer(gctx, small, packedBufs)
+		return sn.packs.flush(gctx)
 	})
 	for range workers {
 		g.Go(func() error {
-			w, err := sn.s.newWorker()
+			w, err := sn.s.newWorker(packWindow)
 			if err != nil {
 				return err
 			}
 			defer w.close()
-			for pb := range packedBufs {
-				if err := sn.s.writePack(gctx, w, sn.sess, pb); err != nil {
-					for range packedBufs {
+			for pb := range sn.packs.full {
+				err := sn.s.writePack(gctx, w, sn.sess, pb)
+				sn.packs.free <- pb.data[:0]
+				if err != nil {
+					for pb := range sn.packs.full {
+						sn.packs.free <- pb.data[:0]
 					}
 					return err
 				}
@@ -212,7 +202,6 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 			return nil
 		})
 	}
-	_ = packJobs
 	if err := g.Wait(); err != nil {
 		return "", err
 	}
@@ -446,12 +435,15 @@ type worker struct {
 	enc     *zstd.Encoder
 	dec     *zstd.Decoder
 	in      []byte
+	small   []byte
 	out     []byte
 	scratch []byte
 }
 
-func (s *Store) newWorker() (*worker, error) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(s.level()), zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(true))
+// newWorker makes compression state for inputs of up to window bytes.
+func (s *Store) newWorker(window int) (*worker, error) {
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(s.level()), zstd.WithEncoderConcurrency(1),
+		zstd.WithEncoderCRC(true), zstd.WithWindowSize(window))
 	if err != nil {
 		return nil, fmt.Errorf("new encoder: %w", err)
 	}
@@ -471,10 +463,10 @@ func (s *Store) level() zstd.EncoderLevel {
 	if s.Level != 0 {
 		return s.Level
 	}
-	return zstd.SpeedDefault
+	return zstd.SpeedFastest
 }
 
-func (sn *snapshotter) file(ctx context.Context, w *worker, j fileJob, small chan<- smallBlob) error {
+func (sn *snapshotter) file(ctx context.Context, w *worker, j fileJob) error {
 	defer j.f.Close()
 	e := j.e
 	if sn.opts.ReadHook != nil {
@@ -489,15 +481,16 @@ func (sn *snapshotter) file(ctx context.Context, w *worker, j fileJob, small cha
 	var sm sum
 	if stored > 0 {
 		if stored < packMax {
-			buf := make([]byte, stored)
+			if cap(w.small) < packMax {
+				w.small = make([]byte, packMax)
+			}
+			buf := w.small[:stored]
 			if _, err := io.ReadFull(contentReader(j.f, e.Size, regions), buf); err != nil {
 				return fmt.Errorf("read %s: %w", e.Path, err)
 			}
 			sm = sha256.Sum256(buf)
-			select {
-			case small <- smallBlob{sum: sm, data: buf}:
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := sn.packs.add(ctx, sn.s.idx, sm, buf); err != nil {
+				return err
 			}
 		} else {
 			sm, err = sn.large(ctx, w, j.f, e, regions)
@@ -561,7 +554,6 @@ func (sn *snapshotter) large(ctx context.Context, w *worker, f *os.File, e *Entr
 		sn.sess.unclaim(sm)
 		return sm, err
 	}
-	h.Reset()
 	r := contentReader(f, e.Size, regions)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -569,7 +561,6 @@ func (sn *snapshotter) large(ctx context.Context, w *worker, f *os.File, e *Entr
 		}
 		n, rerr := io.ReadFull(r, buf)
 		if n > 0 {
-			h.Write(buf[:n])
 			w.out, w.scratch, err = encodeVerified(w.enc, w.dec, buf[:n], w.out[:0], w.scratch)
 			if err != nil {
 				return fail(fmt.Errorf("compress %s: %w", e.Path, err))
@@ -584,9 +575,6 @@ func (sn *snapshotter) large(ctx context.Context, w *worker, f *os.File, e *Entr
 		if rerr != nil {
 			return fail(fmt.Errorf("read %s: %w", e.Path, rerr))
 		}
-	}
-	if !slices.Equal(h.Sum(nil), sm[:]) {
-		return fail(fmt.Errorf("read %s: %w", e.Path, errChanged))
 	}
 	if err := tmp.Close(); err != nil {
 		os.Remove(tmp.Name())
@@ -603,44 +591,80 @@ type packBuild struct {
 	blobs []packBlob
 }
 
-// packer gathers small blobs not yet stored into packs of about
-// packTarget bytes, in arrival order (roughly walk order, so similar
-// files sit together).
-func (sn *snapshotter) packer(ctx context.Context, in <-chan smallBlob, out chan<- packBuild) error {
-	seen := map[sum]bool{}
-	cur := packBuild{data: make([]byte, 0, packTarget+packMax)}
-	flush := func() error {
-		if len(cur.blobs) == 0 {
-			return nil
-		}
-		select {
-		case out <- cur:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		cur = packBuild{data: make([]byte, 0, packTarget+packMax)}
+// packBuilder gathers small blobs not stored yet into packs of about
+// packTarget bytes, in arrival order (roughly walk order, so similar files
+// sit together). Pack buffers come from a fixed free list, which bounds
+// memory and spares the garbage collector.
+type packBuilder struct {
+	mu   sync.Mutex
+	seen map[sum]bool
+	cur  packBuild
+	free chan []byte
+	full chan packBuild
+}
+
+func newPackBuilder(writers int) *packBuilder {
+	n := writers + 2
+	b := &packBuilder{seen: map[sum]bool{}, free: make(chan []byte, n), full: make(chan packBuild, 1)}
+	for range n - 1 {
+		b.free <- make([]byte, 0, packTarget+packMax)
+	}
+	b.cur.data = make([]byte, 0, packTarget+packMax)
+	return b
+}
+
+func (b *packBuilder) add(ctx context.Context, idx *packIndex, sm sum, data []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.seen[sm] {
 		return nil
 	}
-	for b := range in {
-		if seen[b.sum] {
-			continue
-		}
-		seen[b.sum] = true
-		if _, ok := sn.s.idx.lookup(b.sum); ok {
-			continue
-		}
-		cur.blobs = append(cur.blobs, packBlob{sum: b.sum, offset: int64(len(cur.data)), length: int64(len(b.data))})
-		cur.data = append(cur.data, b.data...)
-		if len(cur.data) >= packTarget {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
+	b.seen[sm] = true
+	if _, ok := idx.lookup(sm); ok {
+		return nil
 	}
+	b.cur.blobs = append(b.cur.blobs, packBlob{sum: sm, offset: int64(len(b.cur.data)), length: int64(len(data))})
+	b.cur.data = append(b.cur.data, data...)
+	if len(b.cur.data) < packTarget {
+		return nil
+	}
+	return b.ship(ctx)
+}
+
+// ship hands the current pack to the writers and takes a free buffer.
+// Called with mu held: other workers wait, which is the backpressure.
+func (b *packBuilder) ship(ctx context.Context) error {
+	select {
+	case b.full <- b.cur:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case buf := <-b.free:
+		b.cur = packBuild{data: buf}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// flush ships the last, partial pack and tells the writers there is no more.
+func (b *packBuilder) flush(ctx context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	defer close(b.full)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return flush()
+	if len(b.cur.blobs) == 0 {
+		return nil
+	}
+	select {
+	case b.full <- b.cur:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
 }
 
 // writePack compresses and verifies a pack and writes it to a temp file

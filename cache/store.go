@@ -33,7 +33,8 @@ type Store struct {
 
 	idx *packIndex
 
-	// Level is the zstd level for new blobs; zero means zstd.SpeedDefault.
+	// Level is the zstd level for new blobs; zero means zstd.SpeedFastest,
+	// which with packing stores within a few percent of tar | zstd -3.
 	Level zstd.EncoderLevel
 
 	decoders sync.Pool // *zstd.Decoder, concurrency 1
