@@ -422,10 +422,17 @@ type image struct {
 	Result   *install.Result
 }
 
-// buildImage installs the test XLAPP (variant v) into a fresh host's /boot
-// and a target directory with install.Install, then makes the partitions
-// with mkfs.ext4 -d and the disk with sfdisk, boot.img and core.img.
-func buildImage(t *testing.T, v variant, wd install.Watchdog) *image {
+// spec says what to install.
+type spec struct {
+	variant  variant
+	watchdog install.Watchdog
+	xen      bool // add Debian's Xen hypervisor and arm the Xen trial
+}
+
+// buildImage installs the test XLAPP into a fresh host's /boot and a target
+// directory with install.Install, then makes the partitions with
+// mkfs.ext4 -d and the disk with sfdisk, boot.img and core.img.
+func buildImage(t *testing.T, s spec) *image {
 	t.Helper()
 	mkfs := need(t, "mkfs.ext4", "e2fsprogs")
 	sfdisk := need(t, "sfdisk", "fdisk")
@@ -439,7 +446,11 @@ func buildImage(t *testing.T, v variant, wd install.Watchdog) *image {
 	k := debianKernel(t)
 	host := hostTree(t, k)
 	target := t.TempDir()
-	snap, err := install.NewDirSnapshot(context.Background(), xlappTree(t, k, v))
+	tree := xlappTree(t, k, s.variant)
+	if s.xen {
+		xenTo(t, filepath.Join(tree, "boot"))
+	}
+	snap, err := install.NewDirSnapshot(context.Background(), tree)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,7 +459,9 @@ func buildImage(t *testing.T, v variant, wd install.Watchdog) *image {
 		Snapshot: snap, MachineConfig: machineConfig(t),
 		Target: target, TargetUUID: xlappUUID,
 		Boot: filepath.Join(host, "boot"), BootUUID: hostUUID, BootPrefix: "/boot",
-		Version: "12.3", Cmdline: "console=ttyS0,115200 quiet", Watchdog: wd, Yes: true, Out: &out,
+		Version: "12.3", Cmdline: "console=ttyS0,115200 quiet", Watchdog: s.watchdog, Yes: true, Out: &out,
+		Xen: s.xen, XenArgs: "dom0_mem=512M,max:512M dom0_max_vcpus=1 com1=115200,8n1 console=com1",
+		XenDom0Args: "console=hvc0 quiet",
 		// The host is the image being built, not this machine.
 		Host: &hostinfo.Facts{Mounts: []hostinfo.Mount{{MajMin: "0:0", Root: "/", Point: "/", FSType: "ext4"}}},
 	})
@@ -519,4 +532,28 @@ func buildImage(t *testing.T, v variant, wd install.Watchdog) *image {
 		t.Fatal(err)
 	}
 	return img
+}
+
+// xenTo puts Debian's Xen hypervisor (apt-get download
+// xen-hypervisor-4.17-amd64, cached) into dir as xen-4.17-amd64.gz.
+func xenTo(t *testing.T, dir string) {
+	t.Helper()
+	need(t, "apt-get", "apt")
+	cache := cacheDir(t)
+	debs, _ := filepath.Glob(filepath.Join(cache, "xen-hypervisor-4.17-amd64_*.deb"))
+	if len(debs) == 0 {
+		run(t, cache, "apt-get", "download", "xen-hypervisor-4.17-amd64")
+		debs, _ = filepath.Glob(filepath.Join(cache, "xen-hypervisor-4.17-amd64_*.deb"))
+	}
+	if len(debs) == 0 {
+		t.Fatal("no xen-hypervisor-4.17-amd64 package")
+	}
+	sort.Strings(debs)
+	x := t.TempDir()
+	run(t, cache, "dpkg-deb", "-x", debs[len(debs)-1], x)
+	data, err := os.ReadFile(filepath.Join(x, "boot/xen-4.17-amd64.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, dir, map[string]string{"xen-4.17-amd64.gz": string(data)}, 0o644)
 }

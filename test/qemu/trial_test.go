@@ -44,7 +44,7 @@ func checkArmed(t *testing.T, img *image) {
 // reboots, and GRUB starts the host.
 func TestTrialTimesOut(t *testing.T) {
 	t.Parallel()
-	img := buildImage(t, normal, install.Watchdog{}) // the default 30 s
+	img := buildImage(t, spec{variant: normal}) // the default 30 s timeout
 	checkArmed(t, img)
 	v := boot(t, "boot", img.Path)
 	v.expect(markTrialGRUB, bootTimeout)
@@ -65,7 +65,7 @@ func TestTrialTimesOut(t *testing.T) {
 func TestStopThenUninstall(t *testing.T) {
 	t.Parallel()
 	const timeout = 20 * time.Second
-	img := buildImage(t, normal, install.Watchdog{Timeout: timeout})
+	img := buildImage(t, spec{variant: normal, watchdog: install.Watchdog{Timeout: timeout}})
 	v := boot(t, "boot", img.Path)
 	v.expect(markTrialGRUB, bootTimeout)
 	v.expect(markTrial, bootTimeout)
@@ -95,7 +95,7 @@ func TestStopThenUninstall(t *testing.T) {
 // (c) A kernel panic (here: no /sbin/init) reboots after panic=10 into the host.
 func TestPanicFallsBack(t *testing.T) {
 	t.Parallel()
-	img := buildImage(t, panics, install.Watchdog{})
+	img := buildImage(t, spec{variant: panics})
 	v := boot(t, "boot", img.Path)
 	v.expect(markTrialGRUB, bootTimeout)
 	v.expect("Kernel panic", bootTimeout)
@@ -109,7 +109,7 @@ func TestPanicFallsBack(t *testing.T) {
 // resets the machine into the host.
 func TestHungUserspaceFallsBack(t *testing.T) {
 	t.Parallel()
-	img := buildImage(t, hangs, install.Watchdog{SoftMargin: 10 * time.Second, OpenTimeout: 15 * time.Second})
+	img := buildImage(t, spec{variant: hangs, watchdog: install.Watchdog{SoftMargin: 10 * time.Second, OpenTimeout: 15 * time.Second}})
 	v := boot(t, "boot", img.Path)
 	v.expect(markTrialGRUB, bootTimeout)
 	v.expect("XBUILD-TEST: a boot script hangs", bootTimeout)
@@ -123,7 +123,7 @@ func TestHungUserspaceFallsBack(t *testing.T) {
 // cleared next_entry before it started the trial kernel.
 func TestPowerCutFallsBack(t *testing.T) {
 	t.Parallel()
-	img := buildImage(t, normal, install.Watchdog{})
+	img := buildImage(t, spec{variant: normal})
 	v := boot(t, "boot", img.Path)
 	v.expect(markTrialGRUB, bootTimeout)
 	v.expect(markTrial, bootTimeout)

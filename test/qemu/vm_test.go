@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -51,12 +52,17 @@ type vm struct {
 	exited chan struct{}
 }
 
-// boot starts QEMU (TCG, no network, the image as the first IDE disk).
+// boot starts QEMU (TCG, no network, 256 MiB, the image as the first IDE disk).
 func boot(t *testing.T, name, img string) *vm {
+	t.Helper()
+	return bootMem(t, name, img, 256)
+}
+
+func bootMem(t *testing.T, name, img string, mib int) *vm {
 	t.Helper()
 	q := need(t, "qemu-system-x86_64", "qemu-system-x86")
 	v := &vm{t: t, name: name, change: make(chan struct{}, 1), exited: make(chan struct{}), start: time.Now()}
-	v.cmd = exec.Command(q, "-machine", "pc,accel=tcg", "-m", "256", "-smp", "1",
+	v.cmd = exec.Command(q, "-machine", "pc,accel=tcg", "-m", strconv.Itoa(mib), "-smp", "1",
 		"-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
 		"-drive", "file="+img+",format=raw,if=ide", "-boot", "c")
 	var err error
