@@ -34,8 +34,10 @@ const (
 // xlapp-watchdog how to reach the host's boot loader.
 const WatchdogConf = "etc/xlapp/watchdog.conf"
 
-// watchdogPaths are where the config stage installs xlapp-watchdog.
-var watchdogPaths = []string{"etc/rc.d/init.d/xlapp-watchdog", "usr/sbin/xlapp-watchdog", "sbin/xlapp-watchdog"}
+// watchdogPaths are where the config stage may install xlapp-watchdog.
+func watchdogPaths() []string {
+	return []string{"etc/rc.d/init.d/xlapp-watchdog", "usr/sbin/xlapp-watchdog", "sbin/xlapp-watchdog"}
+}
 
 // Plan is what Install will do (or did), as shown before confirming.
 type Plan struct {
@@ -145,7 +147,7 @@ func Install(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if !hasWatchdog(tgt.Dir) {
-		return nil, fmt.Errorf("target %s: %w (looked in /%s)", plan.name(), ErrNoWatchdog, strings.Join(watchdogPaths, ", /"))
+		return nil, fmt.Errorf("target %s: %w (looked in /%s)", plan.name(), ErrNoWatchdog, strings.Join(watchdogPaths(), ", /"))
 	}
 	if opts.Xen && kernel.Xen == "" {
 		return nil, fmt.Errorf("xen entry: no xen*.gz in the snapshot's /boot")
@@ -348,7 +350,7 @@ func syncFS(dir string) error {
 }
 
 func hasWatchdog(root string) bool {
-	for _, p := range watchdogPaths {
+	for _, p := range watchdogPaths() {
 		if st, err := os.Stat(filepath.Join(root, p)); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
 			return true
 		}

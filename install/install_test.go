@@ -343,13 +343,13 @@ func TestInstallAndUndoGRUB2(t *testing.T) {
 	if _, err := Install(context.Background(), o2); err != nil {
 		t.Fatal(err)
 	}
-	if err := Undo(UndoOptions{Boot: boot}); err != nil {
+	if err := Undo(context.Background(), UndoOptions{Boot: boot}); err != nil {
 		t.Fatal(err)
 	}
 	if after := treeState(t, boot); after != before {
 		t.Fatalf("undo is not byte for byte:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
-	if err := Undo(UndoOptions{Boot: boot}); !errors.Is(err, ErrNothingToUndo) {
+	if err := Undo(context.Background(), UndoOptions{Boot: boot}); !errors.Is(err, ErrNothingToUndo) {
 		t.Fatalf("second undo: %v", err)
 	}
 }
@@ -383,7 +383,7 @@ func TestInstallAndUndoLegacy(t *testing.T) {
 	if !strings.Contains(string(conf), "TRIAL_ENTRY=2\nTRUSTED_ENTRY=3\n") {
 		t.Errorf("watchdog.conf:\n%s", conf)
 	}
-	if err := Undo(UndoOptions{Boot: boot}); err != nil {
+	if err := Undo(context.Background(), UndoOptions{Boot: boot}); err != nil {
 		t.Fatal(err)
 	}
 	if treeState(t, boot) != before {

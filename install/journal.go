@@ -1,6 +1,7 @@
 package install
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -161,7 +162,7 @@ func syncDir(dir string) error {
 // Undo puts every host file xbuild install changed back as it was before
 // the first install, byte for byte, removes the files it added, and then
 // the backups. It is safe to run again after it was interrupted.
-func Undo(opts UndoOptions) error {
+func Undo(ctx context.Context, opts UndoOptions) error {
 	boot := opts.Boot
 	if boot == "" {
 		boot = "/boot"
@@ -178,6 +179,9 @@ func Undo(opts UndoOptions) error {
 		return fmt.Errorf("undo in %s: %w", boot, ErrNothingToUndo)
 	}
 	for i := len(j.Files) - 1; i >= 0; i-- {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		f := j.Files[i]
 		p := filepath.Join(boot, f.Path)
 		switch {

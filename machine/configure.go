@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/sys/unix"
 
 	"github.com/xlapp/xbuild/internal/sha512crypt"
@@ -289,4 +290,33 @@ func TerminalSecret(f *os.File, out io.Writer) func(prompt string) ([]byte, erro
 			}
 		}
 	}
+}
+
+// answersFile is the YAML form of Answers for "xbuild configure --answers FILE".
+// It takes the password only as a hash: a clear password does not belong in
+// a file.
+type answersFile struct {
+	Hostname     string   `yaml:"hostname"`
+	Domain       string   `yaml:"domain"`
+	Interface    string   `yaml:"interface"`
+	Address      string   `yaml:"address"`
+	Gateway      string   `yaml:"gateway"`
+	DNS          []string `yaml:"dns"`
+	PasswordHash string   `yaml:"root_hash"`
+	SSHKey       string   `yaml:"ssh_key"`
+}
+
+// LoadAnswers reads answers from YAML with the keys of machine.config
+// (hostname, domain, interface, address, gateway, dns, root_hash, ssh_key);
+// any key may be missing and is then asked for. Unknown keys are errors.
+func LoadAnswers(r io.Reader) (Answers, error) {
+	var f answersFile
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return Answers{}, fmt.Errorf("read answers: %w", err)
+	}
+	return Answers{Hostname: f.Hostname, Domain: f.Domain, Interface: f.Interface,
+		Address: f.Address, Gateway: f.Gateway, DNS: strings.Join(f.DNS, ","),
+		PasswordHash: f.PasswordHash, SSHKey: f.SSHKey}, nil
 }

@@ -244,3 +244,26 @@ func VerifyWithGlibc(t *testing.T, password, hash string) {
 		t.Fatalf("glibc crypt(3) disagrees: %s vs %s", out, hash)
 	}
 }
+
+func TestLoadAnswers(t *testing.T) {
+	c := validConfig(t)
+	data, err := Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A machine.config is a complete answers file.
+	a, err := LoadAnswers(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Configure(context.Background(), ConfigureOptions{Answers: a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.FQDN() != c.FQDN() || got.RootHash != c.RootHash || got.Address != c.Address {
+		t.Fatalf("got %+v", got)
+	}
+	if _, err := LoadAnswers(strings.NewReader("password: secret\n")); err == nil {
+		t.Fatal("a clear password in an answers file was accepted")
+	}
+}

@@ -153,16 +153,15 @@ func repeat(src []byte, n int) []byte {
 	return out
 }
 
-// order is the specification's byte permutation for the final encoding.
-var order = [...][3]int{
-	{0, 21, 42}, {22, 43, 1}, {44, 2, 23}, {3, 24, 45}, {25, 46, 4},
-	{47, 5, 26}, {6, 27, 48}, {28, 49, 7}, {50, 8, 29}, {9, 30, 51},
-	{31, 52, 10}, {53, 11, 32}, {12, 33, 54}, {34, 55, 13}, {56, 14, 35},
-	{15, 36, 57}, {37, 58, 16}, {59, 17, 38}, {18, 39, 60}, {40, 61, 19},
-	{62, 20, 41},
-}
-
 func encode(b *strings.Builder, sum []byte) {
+	// The specification's byte permutation for the final encoding.
+	order := [...][3]int{
+		{0, 21, 42}, {22, 43, 1}, {44, 2, 23}, {3, 24, 45}, {25, 46, 4},
+		{47, 5, 26}, {6, 27, 48}, {28, 49, 7}, {50, 8, 29}, {9, 30, 51},
+		{31, 52, 10}, {53, 11, 32}, {12, 33, 54}, {34, 55, 13}, {56, 14, 35},
+		{15, 36, 57}, {37, 58, 16}, {59, 17, 38}, {18, 39, 60}, {40, 61, 19},
+		{62, 20, 41},
+	}
 	put := func(w uint32, n int) {
 		for range n {
 			b.WriteByte(alphabet[w&0x3f])
