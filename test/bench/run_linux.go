@@ -225,48 +225,66 @@ func Debootstrap(ctx context.Context, dir string) error {
 	return nil
 }
 
+// Mounts unmounts, in reverse order, what it mounted.
+type Mounts struct{ targets []string }
+
+// Mount mounts and remembers target; target is created if needed.
+func (m *Mounts) Mount(src, target, fstype string, flags uintptr, data string) error {
+	if err := os.MkdirAll(target, 0o755); err != nil {
+		return err
+	}
+	if err := unix.Mount(src, target, fstype, flags, data); err != nil {
+		return fmt.Errorf("mount %s at %s: %w", fstype, target, err)
+	}
+	m.targets = append(m.targets, target)
+	return nil
+}
+
+// Unmount unmounts everything Mount mounted, the latest first.
+func (m *Mounts) Unmount() error {
+	var errs []error
+	for i := len(m.targets) - 1; i >= 0; i-- {
+		if err := unix.Unmount(m.targets[i], unix.MNT_DETACH); err != nil {
+			errs = append(errs, fmt.Errorf("unmount %s: %w", m.targets[i], err))
+		}
+	}
+	m.targets = nil
+	return errors.Join(errs...)
+}
+
+// Overlay mounts an overlay of the read-only lower at dir/merged, with
+// writes going to dir/upper, as containerd's overlay snapshotter runs a
+// container: dir/upper is then the diff.
+func (m *Mounts) Overlay(lower, dir string) (string, error) {
+	upper, wd, root := filepath.Join(dir, "upper"), filepath.Join(dir, "work"), filepath.Join(dir, "merged")
+	for _, d := range []string{upper, wd} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return "", fmt.Errorf("overlay of %s: %w", lower, err)
+		}
+	}
+	if err := m.Mount("overlay", root, "overlay", 0, "lowerdir="+lower+",upperdir="+upper+",workdir="+wd); err != nil {
+		return "", fmt.Errorf("overlay of %s: %w", lower, err)
+	}
+	return root, nil
+}
+
 // chrootOf mounts an overlay of the read-only seed at dir/merged (writes
 // go to dir/upper) with /proc, the host's /dev and a tmpfs /tmp inside,
 // and returns the root and the function that unmounts it all.
 func chrootOf(seed, dir string) (string, func() error, error) {
-	upper, wd, root := filepath.Join(dir, "upper"), filepath.Join(dir, "work"), filepath.Join(dir, "merged")
-	for _, d := range []string{upper, wd, root} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return "", nil, fmt.Errorf("chroot of %s: %w", seed, err)
-		}
-	}
-	var mounted []string
-	cleanup := func() error {
-		var errs []error
-		for i := len(mounted) - 1; i >= 0; i-- {
-			if err := unix.Unmount(mounted[i], unix.MNT_DETACH); err != nil {
-				errs = append(errs, fmt.Errorf("unmount %s: %w", mounted[i], err))
-			}
-		}
-		return errors.Join(errs...)
-	}
-	mount := func(src, target, fstype string, flags uintptr, data string) error {
-		if err := os.MkdirAll(target, 0o755); err != nil {
-			return err
-		}
-		if err := unix.Mount(src, target, fstype, flags, data); err != nil {
-			return fmt.Errorf("mount %s at %s: %w", fstype, target, err)
-		}
-		mounted = append(mounted, target)
-		return nil
-	}
-	err := mount("overlay", root, "overlay", 0, "lowerdir="+seed+",upperdir="+upper+",workdir="+wd)
+	var m Mounts
+	root, err := m.Overlay(seed, dir)
 	if err == nil {
-		err = mount("proc", filepath.Join(root, "proc"), "proc", 0, "")
+		err = m.Mount("proc", filepath.Join(root, "proc"), "proc", 0, "")
 	}
 	if err == nil {
-		err = mount("/dev", filepath.Join(root, "dev"), "", unix.MS_BIND, "")
+		err = m.Mount("/dev", filepath.Join(root, "dev"), "", unix.MS_BIND, "")
 	}
 	if err == nil {
-		err = mount("tmpfs", filepath.Join(root, "tmp"), "tmpfs", 0, "mode=1777")
+		err = m.Mount("tmpfs", filepath.Join(root, "tmp"), "tmpfs", 0, "mode=1777")
 	}
 	if err != nil {
-		return "", nil, errors.Join(fmt.Errorf("chroot of %s: %w", seed, err), cleanup())
+		return "", nil, errors.Join(fmt.Errorf("chroot of %s: %w", seed, err), m.Unmount())
 	}
-	return root, cleanup, nil
+	return root, m.Unmount, nil
 }
