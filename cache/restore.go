@@ -2,7 +2,6 @@ package cache
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -452,7 +451,7 @@ func (rs *restorer) fromPack(ctx context.Context, p *pack, needs map[sum][]*Entr
 			return corrupt(i, errors.New("content does not match its digest"))
 		}
 		for _, e := range es {
-			if err := rs.writeFile(e, bytes.NewReader(buf), b.sum); err != nil {
+			if err := rs.writeFile(e, &memReader{buf}, b.sum); err != nil {
 				return err
 			}
 		}
@@ -565,9 +564,37 @@ func (rs *restorer) relinked() error {
 	return nil
 }
 
+// memReader is content already in memory (and verified): written in one
+// call.
+type memReader struct{ b []byte }
+
+func (m *memReader) Read(p []byte) (int, error) {
+	if len(m.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, m.b)
+	m.b = m.b[n:]
+	return n, nil
+}
+
+// copyBufSize: large writes, few syscalls.
+const copyBufSize = 1 << 20
+
+// onlyWriter hides os.File's ReadFrom, whose fallback copies through a
+// small buffer.
+type onlyWriter struct{ io.Writer }
+
 func writeContent(f *os.File, e *Entry, r io.Reader) error {
 	if e.Sparse == nil {
-		n, err := io.Copy(f, r)
+		var n int64
+		var err error
+		if mr, ok := r.(*memReader); ok {
+			var m int
+			m, err = f.Write(mr.b)
+			n = int64(m)
+		} else {
+			n, err = io.CopyBuffer(onlyWriter{f}, r, make([]byte, copyBufSize))
+		}
 		if err != nil {
 			return err
 		}
@@ -580,7 +607,7 @@ func writeContent(f *os.File, e *Entry, r io.Reader) error {
 		if _, err := f.Seek(g.Offset, io.SeekStart); err != nil {
 			return err
 		}
-		if _, err := io.CopyN(f, r, g.Length); err != nil {
+		if _, err := io.CopyN(onlyWriter{f}, r, g.Length); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,98 @@
+// Package cache is xbuild's snapshot store: a content-addressed store of
+// directory trees. After every build stage the LFS tree is snapshotted;
+// on a cache hit the stage's snapshot is restored instead of rebuilt.
+//
+//	s, err := cache.Open("/var/lib/xbuild/cache")
+//	snap, err := s.Snapshot(ctx, "/mnt/lfs", cache.SnapshotOptions{ClampMtime: &sde})
+//	err = s.SetRef(ctx, "stage/"+key.Encoded(), snap)
+//	...
+//	err = s.Restore(ctx, snap, "/mnt/lfs", cache.RestoreOptions{})
+//
+// A snapshot's identity is the sha256 of its tree manifest's canonical
+// encoding (below). The same tree content in two directories at two
+// times has the same digest: the manifest holds no directory name, atime,
+// ctime or inode number. This package does not import libcontainer.
+//
+// # Tree encoding (version 1)
+//
+// The manifest is the bytes "xbuild-tree-v1\n", then uvarint(entry count),
+// then the entries sorted by Path in byte order. Integers are
+// encoding/binary varints (uvarint; mtime is a zigzag varint), a string is
+// uvarint(length) followed by its bytes. Each entry is:
+//
+//	string  path      rooted, slash-separated, clean; "/" is the tree root
+//	byte    type      1 dir, 2 file, 3 symlink, 4 hardlink, 5 char, 6 block,
+//	                  7 fifo, 8 socket
+//	uvarint mode      unix permission bits incl. setuid 04000, setgid 02000,
+//	                  sticky 01000 (no type bits)
+//	uvarint uid, gid  numeric
+//	varint  mtime     nanoseconds since the epoch (clamped, see ClampMtime)
+//	uvarint size      logical size of a regular file, else 0
+//	string  digest    "sha256:<hex>" of the stored content of a regular file
+//	                  with content, else ""
+//	string  link      symlink target, verbatim, else ""
+//	string  hardlink  path of the entry this is a hard link to, else ""
+//	uvarint rdev      device number of char/block devices, else 0
+//	uvarint n, then n × (string name, string value): all xattrs, by name
+//	byte    sparse    0: dense file (or not a file);
+//	                  1: sparse, followed by uvarint n, n × (uvarint offset,
+//	                  uvarint length) data regions, ascending
+//
+// Fields a type does not use are zero. Of several paths sharing an inode,
+// the first in path order is a normal entry and the others are type
+// hardlink entries naming it and carrying nothing else. A sparse file's
+// stored content (and digest) is its data regions concatenated; holes are
+// found with SEEK_DATA/SEEK_HOLE, so the regions follow the filesystem's
+// allocation. Decoding rejects anything that does not re-encode to the
+// same bytes. The root entry records the root directory's mode, owner,
+// mtime and xattrs.
+//
+// # Store layout
+//
+//	lock                  flock: shared by Snapshot/Restore, exclusive by GC
+//	tmp/                  every write starts here; emptied by Open and GC
+//	blobs/sha256/<hex>    content of 128 KiB and more: zstd frames of 2 MiB
+//	packs/<hex>.pack      smaller contents, about 4 MiB of them per pack
+//	snapshots/sha256/<hex> zstd-compressed tree manifest, named by its digest
+//	refs/<name>           "sha256:<hex>\n"; "/" in names stored as "%"
+//	statcache/<hex>       per snapshotted directory (sha256 of its path)
+//
+// A pack is one zstd frame of its blobs' contents concatenated, then an
+// index (per blob: 32-byte sha256, uvarint length; offsets are cumulative),
+// then a trailer: data length and index length as little-endian uint64 and
+// "XBPACK1\n". A pack is named by the sha256 of the whole file. Packing
+// small files makes the store about as small as a solid tar.zst (tens of
+// thousands of files compressed one by one would not be) and spares the
+// filesystem one inode per file.
+//
+// # Durability
+//
+// Blob and pack contents are compressed in memory, decompressed again and
+// compared before they are written (a compressor fault never reaches the
+// disk), written to tmp/, and after the walk made durable with one syncfs
+// of the store's filesystem; only then are they renamed into place, their
+// directories synced, and the manifest written (temp, fsync, rename,
+// directory fsync). A crash at any moment leaves at most files in tmp/,
+// never a visible partial blob, pack or snapshot. Restore checks every
+// blob's sha256 while writing and fails with a *CorruptError naming blob
+// and path.
+//
+// # Stat cache
+//
+// Snapshot remembers, per directory, each regular file's size, mtime,
+// ctime, inode and digest; a file whose four values all match (and whose
+// blob is still stored) is not read again. Files changed within 20 ms of
+// the snapshot's start are not remembered (a later change could keep the
+// same timestamps). Restore leaves a stat cache for the directory it
+// filled, so snapshotting a restored-then-built tree reads only what the
+// build changed. SnapshotOptions.Rehash ignores the cache.
+//
+// # Resources
+//
+// Contents are streamed; memory is bounded by the worker count (about
+// 4 MiB pack buffers and 2 MiB chunks per worker, compressor state) plus
+// the manifest, which is O(entries): roughly 250 MB peak RSS was measured
+// for a 2.5 GB tree of 74k entries. Hash, compress and restore workers
+// run in errgroups that stop on ctx cancellation; the walk checks ctx per
+// entry.
+package cache
