@@ -2,6 +2,7 @@ package test
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -97,5 +98,45 @@ func TestVerifyDemoClean(t *testing.T) {
 		if applied < 5 {
 			t.Errorf("verify %s: only %d variations applied: %+v", stage, applied, rep.Variations)
 		}
+	}
+}
+
+// xbuild lock publishes the built digests; verify --published compares a
+// local build with them, and a build that differs says so loudly.
+func TestLockAndPublished(t *testing.T) {
+	needRoot(t)
+	man := filepath.Join(t.TempDir(), "demo")
+	copyDir(t, "../manifests/demo", man)
+	lfs := filepath.Join(t.TempDir(), "lfs")
+	args := []string{"--manifest", man, "--lfs", lfs}
+	mustOK(t, xbuild(t, append(args, "stage", "extras")...))
+	mustOK(t, xbuild(t, append(args, "lock")...))
+	lock, err := os.ReadFile(filepath.Join(man, "xbuild.lock"))
+	if err != nil || !strings.Contains(string(lock), "hello sha256:") || !strings.Contains(string(lock), "extras sha256:") {
+		t.Fatalf("lock file: %v %q", err, lock)
+	}
+	r := xbuild(t, append(args, "verify", "--published", "hello")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "reproducible") {
+		t.Fatalf("verify --published of an identical build: exit %d\n%s", r.code, r.stdout)
+	}
+	// Publish a different digest for extras: verify --published fails, and
+	// a build that produces something else warns.
+	bad := strings.Replace(string(lock), "extras sha256:", "extras sha256:0000", 1)
+	bad = bad[:strings.Index(bad, "extras sha256:")] + "extras sha256:" + strings.Repeat("0", 64) + "\n"
+	if err := os.WriteFile(filepath.Join(man, "xbuild.lock"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = xbuild(t, append(args, "verify", "--published", "extras")...)
+	if r.code != 1 {
+		t.Fatalf("verify --published against a wrong digest: exit %d, want 1", r.code)
+	}
+	// Rebuild extras (a changed script) and expect the loud warning.
+	f, _ := os.OpenFile(filepath.Join(man, "scripts", "libgreet.sh"), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("\n: changed\n")
+	f.Close()
+	r = xbuild(t, append(args, "stage", "extras")...)
+	mustOK(t, r)
+	if !strings.Contains(r.stderr, "WARNING: stage extras built") {
+		t.Fatalf("no warning for a build that differs from the published digest:\n%s", r.stderr)
 	}
 }
