@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -115,6 +114,7 @@ type snapshotter struct {
 
 	sess  *writeSession
 	packs *packBuilder
+	root  string // the directory being snapshotted
 }
 
 func (sn *snapshotter) progress(final bool) {
@@ -131,6 +131,7 @@ func (sn *snapshotter) progress(final bool) {
 }
 
 func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, error) {
+	sn.root = dir
 	rootfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return "", &os.PathError{Op: "open", Path: dir, Err: err}
@@ -149,7 +150,7 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 			return fmt.Errorf("stat %s: %w", dir, err)
 		}
 		root := sn.entryFromStat("/", &st)
-		x, err := readXattrs(rootfd, "")
+		x, err := readXattrs(rootfd, "", dir)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dir, err)
 		}
@@ -286,7 +287,7 @@ func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<-
 			return fmt.Errorf("stat %s: unknown file type %o", p, st.Mode&unix.S_IFMT)
 		}
 		sn.files.Add(1)
-		x, err := readXattrs(fd, name)
+		x, err := readXattrs(fd, name, sn.root+p)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
@@ -849,11 +850,6 @@ func (sn *snapshotter) tree() (*Tree, error) {
 		}
 		return 0
 	})
-	t := &Tree{Entries: entries}
-	if err := t.Validate(); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return &Tree{Entries: entries}, nil // MarshalBinary validates it
 }
 
-var _ = filepath.Join

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -437,4 +436,3 @@ func (s *Store) Snapshots(ctx context.Context) ([]SnapshotInfo, error) {
 	return out, nil
 }
 
-var _ = io.EOF

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -101,4 +100,3 @@ func TestSameTreeSameDigest(t *testing.T) {
 	}
 }
 
-var _ = errors.New

@@ -48,9 +48,14 @@ func readNames(fd int) ([]string, error) {
 }
 
 // readXattrs reads every extended attribute of name in dirfd, not
-// following a symlink. Filesystems without xattr support give none.
-func readXattrs(dirfd int, name string) (map[string][]byte, error) {
-	p := procPath(dirfd, name)
+// following a symlink. full is the same object's absolute path: used when
+// short enough, as a path lookup is much cheaper than resolving a
+// /proc/self/fd link. Filesystems without xattr support give none.
+func readXattrs(dirfd int, name, full string) (map[string][]byte, error) {
+	p := full
+	if len(p) >= longPathLimit {
+		p = procPath(dirfd, name)
+	}
 	names, err := sysx.LListxattr(p)
 	if err != nil {
 		if errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EOPNOTSUPP) {
