@@ -852,4 +852,3 @@ func (sn *snapshotter) tree() (*Tree, error) {
 	})
 	return &Tree{Entries: entries}, nil // MarshalBinary validates it
 }
-

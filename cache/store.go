@@ -435,4 +435,3 @@ func (s *Store) Snapshots(ctx context.Context) ([]SnapshotInfo, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Digest < out[j].Digest })
 	return out, nil
 }
-

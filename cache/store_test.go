@@ -99,4 +99,3 @@ func TestSameTreeSameDigest(t *testing.T) {
 		t.Fatalf("same tree, two dirs: %s != %s", a, b)
 	}
 }
-
