@@ -129,13 +129,16 @@ type StagePlan struct {
 	Cached   bool          `json:"cached"`
 	Snapshot digest.Digest `json:"snapshot,omitempty"`
 	// Reason says, for a stage that is not cached, what changed.
-	Reason    string        `json:"reason,omitempty"`
-	Packages  []PackagePlan `json:"packages"`
-	Published digest.Digest `json:"published,omitempty"`
-	steps     []digest.Digest
-	inputs    []StepInput
-	resume    int // index of the first package to build
-	resumeAt  digest.Digest
+	Reason string `json:"reason,omitempty"`
+	// Provisional keys are not final: the parent is not built (or there is
+	// no seed), and the real key covers the parent's snapshot.
+	Provisional bool          `json:"provisional,omitempty"`
+	Packages    []PackagePlan `json:"packages"`
+	Published   digest.Digest `json:"published,omitempty"`
+	steps       []digest.Digest
+	inputs      []StepInput
+	resume      int // index of the first package to build
+	resumeAt    digest.Digest
 }
 
 // PackagePlan is one package step of a stage plan.
@@ -152,6 +155,7 @@ func (e *Engine) Plan(ctx context.Context) ([]StagePlan, error) {
 	seed, seedErr := e.Seed(ctx)
 	var plans []StagePlan
 	snaps := map[string]digest.Digest{}
+	keys := map[string]digest.Digest{}
 	for i := range e.M.Stages {
 		st := &e.M.Stages[i]
 		p := StagePlan{Stage: st.Name, Parent: st.Parent, Root: string(st.Root), Published: e.M.Lock[st.Name]}
@@ -160,22 +164,36 @@ func (e *Engine) Plan(ctx context.Context) ([]StagePlan, error) {
 		}
 		parent := EmptyTree
 		if st.Parent != "" {
-			ps, ok := snaps[st.Parent]
-			if !ok {
+			if ps, ok := snaps[st.Parent]; ok {
+				parent = ps.String()
+			} else {
+				// The real key needs the parent's snapshot; until it exists
+				// the key is derived from the parent's (provisional) key.
+				parent = "provisional:" + keys[st.Parent].String()
+				p.Provisional = true
 				p.Reason = fmt.Sprintf("parent %s is not built", st.Parent)
-				plans = append(plans, p)
-				continue
 			}
-			parent = ps.String()
 		}
+		s := seed
 		if seedErr != nil {
+			s = "provisional:no-seed"
+			p.Provisional = true
 			p.Reason = "no seed: run 'xbuild seed debootstrap'"
+		}
+		if p.Provisional {
+			p.steps, p.inputs = StepKeys(e.M, st, s, parent)
+			p.Key = p.steps[len(p.steps)-1]
+			for j := range p.steps {
+				p.Packages[j].Key = p.steps[j]
+			}
+			keys[st.Name] = p.Key
 			plans = append(plans, p)
 			continue
 		}
 		if err := e.fillPlan(ctx, &p, st, seed, parent); err != nil {
 			return nil, err
 		}
+		keys[st.Name] = p.Key
 		if p.Cached {
 			snaps[st.Name] = p.Snapshot
 		}

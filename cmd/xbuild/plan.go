@@ -26,18 +26,18 @@ func planCmd() *command {
 			if g.json {
 				return g.emitJSON(plans)
 			}
-			fmt.Fprintf(g.stdout, "%-12s %-8s %-20s %s\n", "STAGE", "CACHED", "KEY", "SNAPSHOT / WHY NOT")
+			fmt.Fprintf(g.stdout, "%-12s %-8s %-32s %s\n", "STAGE", "CACHED", "KEY", "SNAPSHOT / WHY NOT")
 			for _, p := range plans {
-				key := "-"
-				if p.Key != "" {
-					key = short(p.Key)
+				key := short(p.Key)
+				if p.Provisional {
+					key += " (provisional)"
 				}
 				what := p.Reason
 				cached := "no"
 				if p.Cached {
 					cached, what = "yes", short(p.Snapshot)
 				}
-				fmt.Fprintf(g.stdout, "%-12s %-8s %-20s %s\n", p.Stage, cached, key, what)
+				fmt.Fprintf(g.stdout, "%-12s %-8s %-32s %s\n", p.Stage, cached, key, what)
 			}
 			return nil
 		}}
