@@ -38,6 +38,10 @@ func checkArmed(t *testing.T, img *image) {
 	if _, err := os.Stat(filepath.Join(img.HostBoot, install.BackupDir, "journal.json")); err != nil {
 		t.Fatalf("no backup journal: %v", err)
 	}
+	fstab, _ := os.ReadFile(filepath.Join(img.Target, "etc/fstab"))
+	if !strings.Contains(string(fstab), "UUID="+xlappUUID+" / ext4 ") || !strings.Contains(string(custom), "root=UUID="+xlappUUID+" ") {
+		t.Fatalf("fstab and boot entry do not name the partition's UUID %s:\n%s", xlappUUID, fstab)
+	}
 }
 
 // (a) Nobody runs "xlapp-watchdog stop": after the timeout the machine
