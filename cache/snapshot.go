@@ -331,7 +331,9 @@ func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<-
 					e.Digest = digestOf(old.Sum)
 				}
 				e.Sparse = old.Sparse
+				sn.mu.Lock()
 				sn.newCache[p] = old
+				sn.mu.Unlock()
 				continue
 			}
 			fd2, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NOATIME, 0)
