@@ -61,6 +61,9 @@ func TestCrashSafety(t *testing.T) {
 			t.Logf("child finished before the kill at +%v", delay)
 		}
 		checkStore(t, store)
+		if snaps, _ := (&Store{root: store}).listSnapshots(); err != nil && len(snaps) != 0 {
+			t.Errorf("killed snapshot left %d visible snapshots", len(snaps))
+		}
 		t.Logf("round %v done at %v", delay, time.Since(start))
 	}
 	s, err := Open(store)
