@@ -521,3 +521,62 @@ func TestInstallXenEntries(t *testing.T) {
 		t.Fatalf("Xen without xen.gz: %v", err)
 	}
 }
+
+// runScriptFuncs sources xlapp-watchdog for its functions and runs body.
+func runScriptFuncs(t *testing.T, env []string, body string) (string, error) {
+	t.Helper()
+	script, _ := filepath.Abs("../manifests/xlapp/files/xlapp-watchdog")
+	cmd := exec.Command("sh", "-c", `. "$0"; `+body, script)
+	cmd.Env = append(append(os.Environ(), "XLAPP_WATCHDOG_LIB=1"), env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func TestWatchdogScriptLegacyDefault(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "default")
+	if out, err := runScriptFuncs(t, nil, `legacy_default "`+p+`" 3`); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	got, _ := os.ReadFile(p)
+	if !bytes.Equal(got, bootloader.LegacyDefault(3)) {
+		t.Fatalf("script writes\n%q\nGo writes\n%q", got, bootloader.LegacyDefault(3))
+	}
+}
+
+// TestWatchdogScriptUninstallNeedsSavedDefault: on a host without
+// GRUB_DEFAULT=saved, uninstall explains and changes nothing.
+func TestWatchdogScriptUninstallNeedsSavedDefault(t *testing.T) {
+	hb := t.TempDir()
+	grub := filepath.Join(hb, "grub")
+	os.MkdirAll(grub, 0o755)
+	cfg, _ := os.ReadFile("testdata/grub.cfg") // GRUB_DEFAULT=0
+	os.WriteFile(filepath.Join(grub, "grub.cfg"), cfg, 0o644)
+	env := bootloader.NewEnv()
+	env.Set("next_entry", TrialID)
+	data, _ := env.Encode()
+	os.WriteFile(filepath.Join(grub, "grubenv"), data, 0o644)
+	vars := []string{"HB=" + hb}
+	out, err := runScriptFuncs(t, vars, `HOST_GRUB_DIR=/grub; make_default`)
+	if err == nil || !strings.Contains(out, "GRUB_DEFAULT=saved") || !strings.Contains(out, "Nothing was changed") {
+		t.Fatalf("make_default on GRUB_DEFAULT=0: %v\n%s", err, out)
+	}
+	if got, _ := os.ReadFile(filepath.Join(grub, "grubenv")); !bytes.Equal(got, data) {
+		t.Fatal("grubenv changed")
+	}
+	saved := bytes.Replace(cfg, []byte(`set default="0"`), []byte(`set default="${saved_entry}"`), 1)
+	os.WriteFile(filepath.Join(grub, "grub.cfg"), saved, 0o644)
+	if out, err := runScriptFuncs(t, vars, `HOST_GRUB_DIR=/grub; make_default`); err != nil {
+		t.Fatalf("make_default on GRUB_DEFAULT=saved: %v\n%s", err, out)
+	}
+	got, _ := os.ReadFile(filepath.Join(grub, "grubenv"))
+	e, err := bootloader.ParseEnv(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := e.Get("saved_entry"); v != TrustedID || !ok {
+		t.Fatalf("saved_entry = %q", v)
+	}
+	if _, ok := e.Get("next_entry"); ok {
+		t.Fatal("next_entry still set")
+	}
+}
