@@ -1,12 +1,14 @@
 package stages
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -112,3 +114,37 @@ func (e *Engine) setLFSRecord(r lfsRecord) error {
 	recs[r.Path] = r
 	return writeJSON(e.lfsRecordPath(), recs)
 }
+
+// LiveSteps returns the step refs that a garbage collection must keep: the
+// steps of every stage's last successful build (of every manifest this
+// store has built) and every cached step of the current manifest's plan,
+// so that a failed stage can still resume after its last good package.
+func (e *Engine) LiveSteps(ctx context.Context) (map[string]bool, error) {
+	live := map[string]bool{}
+	recs, _ := filepath.Glob(filepath.Join(e.StoreDir, "state", "stages", "*", "*.json"))
+	for _, p := range recs {
+		var r stageRecord
+		if err := readJSON(p, &r); err != nil {
+			return nil, err
+		}
+		for _, s := range r.Steps {
+			live[stepRef(s.Key)] = true
+		}
+	}
+	plans, err := e.Plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range plans {
+		for _, pk := range p.Packages {
+			if pk.Cached {
+				live[stepRef(pk.Key)] = true
+			}
+		}
+	}
+	return live, nil
+}
+
+// IsStepRef tells step refs (which LiveSteps decides about) from other refs
+// (seeds), which a collection always keeps.
+func IsStepRef(name string) bool { return strings.HasPrefix(name, "step/") }

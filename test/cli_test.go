@@ -172,6 +172,13 @@ func TestDemoTwice(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "r", "usr", "bin", "hello")); err != nil {
 		t.Fatal(err)
 	}
+	// gc keeps what the live stages reference.
+	mustOK(t, xbuild(t, "--manifest", "demo", "cache", "gc"))
+	for _, row := range plan(t, "--manifest", "demo") {
+		if !row.Cached {
+			t.Fatalf("after gc, stage %s is no longer cached", row.Stage)
+		}
+	}
 	// shell exits with the command's status.
 	r = xbuild(t, "--manifest", "demo", "--lfs", filepath.Join(shared.store, "demo", "lfs"), "shell", "hello", "--", "sh", "-c", "exit 7")
 	if r.code != 7 {

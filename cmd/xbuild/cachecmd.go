@@ -9,6 +9,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	"github.com/spf13/pflag"
 	"github.com/xlapp/xbuild/cache"
+	"github.com/xlapp/xbuild/stages"
 )
 
 func cacheCmd() *command {
@@ -93,7 +94,36 @@ func (g *globals) cacheLs(ctx context.Context, cs *cache.Store) error {
 	return nil
 }
 
+// cacheGC drops the refs of package steps that no stage build of any
+// manifest still uses (superseded builds), then every snapshot and blob
+// that no remaining ref reaches.
 func (g *globals) cacheGC(ctx context.Context, cs *cache.Store) error {
+	m, err := g.loadManifest()
+	if err != nil {
+		return err
+	}
+	e, err := g.engine(m, false)
+	if err != nil {
+		return err
+	}
+	live, err := e.LiveSteps(ctx)
+	if err != nil {
+		return err
+	}
+	refs, err := cs.Refs(ctx)
+	if err != nil {
+		return err
+	}
+	dropped := 0
+	for name := range refs {
+		if stages.IsStepRef(name) && !live[name] {
+			if err := cs.DeleteRef(ctx, name); err != nil {
+				return err
+			}
+			dropped++
+		}
+	}
+	g.printf("gc: %d superseded package steps dropped, %d kept\n", dropped, len(refs)-dropped)
 	st, err := cs.GC(ctx, nil)
 	if err != nil {
 		return err
