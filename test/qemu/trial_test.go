@@ -68,7 +68,7 @@ func TestTrialTimesOut(t *testing.T) {
 // boot is a trial again; "uninstall" makes XLAPP the default.
 func TestStopThenUninstall(t *testing.T) {
 	t.Parallel()
-	const timeout = 20 * time.Second
+	const timeout = 30 * time.Second // room to log in on a loaded machine
 	img := buildImage(t, spec{variant: normal, watchdog: install.Watchdog{Timeout: timeout}})
 	v := boot(t, "boot", img.Path)
 	v.expect(markTrialGRUB, bootTimeout)
