@@ -14,6 +14,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 	"github.com/xlapp/xbuild/cache"
 	"github.com/xlapp/xbuild/manifests"
 	"github.com/xlapp/xbuild/sandbox/runc"
@@ -248,29 +249,72 @@ func timingTable(stage string, t []stages.Timing) string {
 	return b.String()
 }
 
-// fetchReporter prints one line per fetched file, and a percentage now and
-// then for big ones.
+// fetchReporter shows fetch progress: on a terminal one bar redrawn in
+// place (files, bytes, percent); elsewhere (CI, logs) a line per file and
+// per quarter of a big file.
 func (g *globals) fetchReporter() sources.Reporter {
-	return &fetchLines{g: g, size: map[string]int64{}, last: map[string]int{}}
+	f := &fetchLines{g: g, size: map[string]int64{}, done: map[string]int64{}, last: map[string]int{}}
+	if file, ok := g.stderr.(*os.File); ok && term.IsTerminal(int(file.Fd())) && !g.json && !g.quiet {
+		f.tty = true
+	}
+	return f
 }
 
 type fetchLines struct {
-	g    *globals
-	mu   sync.Mutex
-	size map[string]int64
-	last map[string]int
+	g     *globals
+	tty   bool
+	mu    sync.Mutex
+	size  map[string]int64
+	done  map[string]int64
+	last  map[string]int
+	files int // finished
+	drawn time.Time
+}
+
+func (f *fetchLines) bar(force bool) {
+	if !force && time.Since(f.drawn) < 100*time.Millisecond {
+		return
+	}
+	f.drawn = time.Now()
+	var total, done int64
+	for k, s := range f.size {
+		total += s
+		done += f.done[k]
+	}
+	pct := 0
+	if total > 0 {
+		pct = int(done * 100 / total)
+	}
+	const width = 30
+	fill := pct * width / 100
+	f.g.mu.Lock()
+	fmt.Fprintf(f.g.stderr, "\rfetch %d/%d files %7.1f/%.1f MB [%s%s] %3d%%", f.files, len(f.size),
+		float64(done)/1e6, float64(total)/1e6, strings.Repeat("=", fill), strings.Repeat(" ", width-fill), pct)
+	if force && f.files == len(f.size) {
+		fmt.Fprintln(f.g.stderr)
+	}
+	f.g.mu.Unlock()
 }
 
 func (f *fetchLines) Start(file string, size int64) {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.size[file] = size
-	f.mu.Unlock()
+	if f.tty {
+		f.bar(true)
+		return
+	}
 	f.g.printf("fetch %s (%d bytes)\n", file, size)
 }
 
 func (f *fetchLines) Progress(file string, done int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.done[file] = done
+	if f.tty {
+		f.bar(false)
+		return
+	}
 	if f.size[file] <= 0 {
 		return
 	}
@@ -282,6 +326,19 @@ func (f *fetchLines) Progress(file string, done int64) {
 }
 
 func (f *fetchLines) Done(file string, err error, from string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.files++
+	if err == nil {
+		f.done[file] = f.size[file]
+	}
+	if f.tty {
+		f.bar(true)
+		if err != nil {
+			f.g.printf("\nfetch %s: failed: %v\n", file, err)
+		}
+		return
+	}
 	if err != nil {
 		f.g.printf("fetch %s: failed: %v\n", file, err)
 		return
