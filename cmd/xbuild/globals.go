@@ -14,12 +14,12 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 	"github.com/xlapp/xbuild/cache"
 	"github.com/xlapp/xbuild/manifests"
 	"github.com/xlapp/xbuild/sandbox/runc"
 	"github.com/xlapp/xbuild/sources"
 	"github.com/xlapp/xbuild/stages"
+	"golang.org/x/term"
 )
 
 // globals are the flags every command takes, and what they open.
