@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,6 +85,9 @@ type Engine struct {
 	Scratch bool
 	// MemoryBytes and PidsLimit cap each package's sandbox (0: no limit).
 	MemoryBytes, PidsLimit int64
+
+	// Echo, if set, receives every package's output as well as its log.
+	Echo io.Writer
 
 	// Prune, if set, removes containers left by a killed xbuild; it runs
 	// whenever the build lock is taken.

@@ -376,6 +376,11 @@ func (e *Engine) runPackage(ctx context.Context, st *manifests.Stage, pk *manife
 	fmt.Fprintf(logf, "# xbuild: stage %s, package %s (%d/%d), started %s\n# script %s\n", st.Name, pk.Name, idx+1, len(st.Packages), time.Now().UTC().Format(time.RFC3339), pk.Script)
 	r.spec.Args = []string{"/bin/bash", "-e", "-o", "pipefail", "-c", string(pk.Body), "xbuild-" + pk.Name}
 	r.spec.Stdout, r.spec.Stderr = logf, logf
+	if e.Echo != nil {
+		// -v: the build's output also goes to the terminal, lines intact.
+		w := io.MultiWriter(logf, e.Echo)
+		r.spec.Stdout, r.spec.Stderr = w, w
+	}
 
 	if !e.Scratch {
 		if err := e.setLFSRecord(lfsRecord{Path: e.LFS, Dirty: true}); err != nil {

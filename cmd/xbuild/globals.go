@@ -54,7 +54,7 @@ func (g *globals) register(fs *pflag.FlagSet) {
 	fs.IntVarP(&g.jobs, "jobs", "j", runtime.NumCPU(), "make -jN for packages whose build is parallel-safe")
 	fs.BoolVar(&g.json, "json", false, "machine-readable output")
 	fs.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors and results")
-	fs.BoolVarP(&g.verbose, "verbose", "v", false, "print more detail")
+	fs.BoolVarP(&g.verbose, "verbose", "v", false, "also show every package's build output (it is always in its log)")
 }
 
 func (g *globals) finish() error {
@@ -116,6 +116,9 @@ func (g *globals) engine(m *manifests.Manifest, needSandbox bool) (*stages.Engin
 		return nil, err
 	}
 	e := &stages.Engine{M: m, Store: cs, Sources: ss, StoreDir: g.store, LFS: g.lfs, Jobs: g.jobs, Reporter: g.reporter()}
+	if g.verbose && !g.json {
+		e.Echo = g.stderr
+	}
 	if needSandbox {
 		if err := requireRoot(); err != nil {
 			return nil, err
