@@ -112,7 +112,7 @@ func TestRefs(t *testing.T) {
 	if len(all) != 3 || all["stage/pass1/key.v2"] != d {
 		t.Errorf("refs %v", all)
 	}
-	for _, bad := range []string{"", "a b", "x%y", "ü"} {
+	for _, bad := range []string{"", "a b", "x%y", "ü", ".", ".."} {
 		if err := s.SetRef(ctx, bad, d); err == nil {
 			t.Errorf("ref name %q accepted", bad)
 		}

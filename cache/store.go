@@ -278,8 +278,8 @@ func (s *Store) Tree(ctx context.Context, snap digest.Digest) (*Tree, error) {
 var refName = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
 
 func checkRefName(name string) error {
-	if !refName.MatchString(name) {
-		return fmt.Errorf("ref name %q: must match [A-Za-z0-9._/-]+", name)
+	if !refName.MatchString(name) || name == "." || name == ".." {
+		return fmt.Errorf("ref name %q: must match [A-Za-z0-9._/-]+ and not be . or ..", name)
 	}
 	return nil
 }
