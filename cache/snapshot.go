@@ -446,7 +446,7 @@ type worker struct {
 // newWorker makes compression state for inputs of up to window bytes.
 func (s *Store) newWorker(window int) (*worker, error) {
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(s.level()), zstd.WithEncoderConcurrency(1),
-		zstd.WithEncoderCRC(true), zstd.WithWindowSize(window))
+		zstd.WithEncoderCRC(false), zstd.WithWindowSize(window)) // sha256 covers integrity
 	if err != nil {
 		return nil, fmt.Errorf("new encoder: %w", err)
 	}
