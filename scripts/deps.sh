@@ -10,6 +10,7 @@ pkgs=(
   grub-pc-bin grub-common grub2-common  # boot.img/core.img, grub-editenv
   qemu-system-x86      # booting the disk images (TCG)
   busybox-static cpio  # the test userland and initramfs
+  util-linux mount     # losetup, blkid, lsblk for the install tests
   whois                # mkpasswd: crypt(3) vectors for the password hash
   binutils gcc make file  # test artefacts (ELF, ar) for verify
   squashfs-tools       # benchmark anchor
