@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -31,6 +32,12 @@ func main() {
 	runc.Init()
 	// libcontainer logs through logrus; only its errors are worth a user's eye.
 	logrus.SetLevel(logrus.ErrorLevel)
+	// Snapshots and restores stream; a soft limit keeps the garbage
+	// collector from letting the heap drift past the 256 MB the store
+	// promises on trees of any size.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(200 << 20)
+	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
