@@ -64,14 +64,10 @@ func (g *globals) cacheLs(ctx context.Context, cs *cache.Store) error {
 		names[d] = append(names[d], n)
 	}
 	// Name snapshots by stage where the records know them.
-	if m, err := g.loadManifest(); err == nil {
-		if e, err := g.engine(m, false); err == nil {
-			if plans, err := e.Plan(ctx); err == nil {
-				for _, p := range plans {
-					if p.Cached {
-						names[p.Snapshot] = append(names[p.Snapshot], "stage "+p.Stage)
-					}
-				}
+	if _, _, plans, err := g.plan(ctx); err == nil {
+		for _, p := range plans {
+			if p.Cached {
+				names[p.Snapshot] = append(names[p.Snapshot], "stage "+p.Stage)
 			}
 		}
 	}

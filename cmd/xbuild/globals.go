@@ -348,3 +348,20 @@ func (f *fetchLines) Done(file string, err error, from string) {
 	}
 	f.g.printf("fetch %s: ok from %s\n", file, from)
 }
+
+// plan loads the manifest and computes every stage's plan; no sandbox.
+func (g *globals) plan(ctx context.Context) (*manifests.Manifest, *stages.Engine, []stages.StagePlan, error) {
+	m, err := g.loadManifest()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	e, err := g.engine(m, false)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	plans, err := e.Plan(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return m, e, plans, nil
+}

@@ -16,20 +16,12 @@ func lockCmd() *command {
 			if len(args) > 0 {
 				return usagef("lock takes no arguments")
 			}
-			m, err := g.loadManifest()
+			m, _, plans, err := g.plan(ctx)
 			if err != nil {
 				return err
 			}
 			if strings.HasPrefix(m.Dir, "embedded:") {
 				return usagef("lock writes into the manifest directory: give --manifest DIR (a checkout), not the embedded %s", m.Dir)
-			}
-			e, err := g.engine(m, false)
-			if err != nil {
-				return err
-			}
-			plans, err := e.Plan(ctx)
-			if err != nil {
-				return err
 			}
 			var b strings.Builder
 			b.WriteString("# xbuild.lock: published snapshot digests, written by 'xbuild lock'\n")

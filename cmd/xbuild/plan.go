@@ -11,15 +11,7 @@ func planCmd() *command {
 			if len(args) > 0 {
 				return usagef("plan takes no arguments")
 			}
-			m, err := g.loadManifest()
-			if err != nil {
-				return err
-			}
-			e, err := g.engine(m, false)
-			if err != nil {
-				return err
-			}
-			plans, err := e.Plan(ctx)
+			_, _, plans, err := g.plan(ctx)
 			if err != nil {
 				return err
 			}

@@ -55,20 +55,12 @@ func (g *globals) resolveSnapshot(ctx context.Context, arg string) (digest.Diges
 	if d, err := digest.Parse(arg); err == nil {
 		return d, nil
 	}
-	m, err := g.loadManifest()
+	m, _, plans, err := g.plan(ctx)
 	if err != nil {
 		return "", err
 	}
 	if m.Stage(arg) == nil {
 		return "", usagef("%q is neither a stage of manifest %s nor a snapshot digest (sha256:...)", arg, m.Name)
-	}
-	e, err := g.engine(m, false)
-	if err != nil {
-		return "", err
-	}
-	plans, err := e.Plan(ctx)
-	if err != nil {
-		return "", err
 	}
 	for _, p := range plans {
 		if p.Stage == arg {
