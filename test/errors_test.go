@@ -85,11 +85,17 @@ func waitEvent(t *testing.T, events <-chan map[string]any, kind string) {
 func TestInterruptLeavesNothing(t *testing.T) {
 	needRoot(t)
 	man := withNonce(t, "slow", "nap.sh")
+	// The sleeper carries a name of its own: other tests (other packages run
+	// in parallel) sleep too.
+	tag := fmt.Sprintf("xbuild-nap-%d", time.Now().UnixNano())
+	if err := os.WriteFile(filepath.Join(man, "scripts", "nap.sh"), []byte("exec -a "+tag+" sleep 300\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	lfs := filepath.Join(t.TempDir(), "lfs")
 	cmd, events, _ := startXbuild(t, "--manifest", man, "--lfs", lfs, "stage", "sleepy")
 	waitEvent(t, events, "package-start")
 	time.Sleep(2 * time.Second) // the container is up and sleeping
-	if !sleeperRunning() {
+	if !sleeperRunning(tag) {
 		t.Fatal("the package's sleep is not running: the test cannot check its cleanup")
 	}
 	start := time.Now()
@@ -102,7 +108,7 @@ func TestInterruptLeavesNothing(t *testing.T) {
 	if d := time.Since(start); d > 15*time.Second {
 		t.Errorf("took %s to stop", d)
 	}
-	if sleeperRunning() {
+	if sleeperRunning(tag) {
 		t.Error("the package's process survived the interrupt")
 	}
 	mi, _ := os.ReadFile("/proc/self/mountinfo")
@@ -126,13 +132,13 @@ func TestInterruptLeavesNothing(t *testing.T) {
 	}
 }
 
-// sleeperRunning reports whether a "sleep 300" started by the slow fixture
-// is alive.
-func sleeperRunning() bool {
+// sleeperRunning reports whether the slow fixture's sleep, named tag, is
+// alive.
+func sleeperRunning(tag string) bool {
 	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	for _, p := range procs {
 		b, err := os.ReadFile(p)
-		if err == nil && string(bytes.ReplaceAll(b, []byte{0}, []byte{' '})) == "sleep 300 " {
+		if err == nil && bytes.HasPrefix(b, []byte(tag+"\x00")) {
 			return true
 		}
 	}
