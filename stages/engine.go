@@ -678,9 +678,11 @@ func (e *Engine) lock() (func(), error) {
 
 // Rebuild builds the named stage once more from its parent's snapshot into
 // e.LFS (which must be a fresh directory), ignoring cached package steps,
-// and returns the new snapshot and the cached one it should equal. Run it
-// on an Engine with Scratch set: nothing it does replaces a cache entry.
-func (e *Engine) Rebuild(ctx context.Context, name string) (rebuilt, cached digest.Digest, err error) {
+// and returns the new snapshot and the cached one it should equal. With
+// until set, only the stage's packages up to that one are rebuilt and
+// compared with that package's cached step. Run it on an Engine with
+// Scratch set: nothing it does replaces a cache entry.
+func (e *Engine) Rebuild(ctx context.Context, name, until string) (rebuilt, cached digest.Digest, err error) {
 	if !e.Scratch {
 		return "", "", errors.New("rebuild needs a scratch engine: it must never replace cache entries")
 	}
@@ -688,8 +690,25 @@ func (e *Engine) Rebuild(ctx context.Context, name string) (rebuilt, cached dige
 	if err != nil {
 		return "", "", err
 	}
-	if !p.Cached {
-		return "", "", fmt.Errorf("stage %s is %w (%s): run 'xbuild stage %s' first", name, ErrNotBuilt, p.Reason, name)
+	st := e.M.Stage(name)
+	last := len(st.Packages) - 1
+	if until != "" {
+		last = -1
+		for i, pk := range st.Packages {
+			if pk.Name == until {
+				last = i
+			}
+		}
+		if last < 0 {
+			return "", "", fmt.Errorf("stage %s has no package %q", name, until)
+		}
+	}
+	if !p.Packages[last].Cached {
+		return "", "", fmt.Errorf("stage %s up to %s is %w (%s): run 'xbuild stage %s' first", name, st.Packages[last].Name, ErrNotBuilt, p.Reason, name)
+	}
+	want, err := e.Store.Ref(ctx, stepRef(p.steps[last]))
+	if err != nil {
+		return "", "", fmt.Errorf("look up %s/%s: %w", name, st.Packages[last].Name, err)
 	}
 	seed, err := e.Seed(ctx)
 	if err != nil {
@@ -700,7 +719,6 @@ func (e *Engine) Rebuild(ctx context.Context, name string) (rebuilt, cached dige
 		return "", "", err
 	}
 	defer unlock()
-	st := e.M.Stage(name)
 	var start digest.Digest
 	if st.Parent != "" {
 		for _, q := range plans {
@@ -712,10 +730,14 @@ func (e *Engine) Rebuild(ctx context.Context, name string) (rebuilt, cached dige
 	if err := e.materialize(ctx, start); err != nil {
 		return "", "", err
 	}
-	p.resume, p.resumeAt = 0, ""
-	snap, _, err := e.buildStage(ctx, st, p, seed)
+	prefix := *st
+	prefix.Packages = st.Packages[:last+1]
+	q := *p
+	q.steps, q.inputs, q.Packages = p.steps[:last+1], p.inputs[:last+1], p.Packages[:last+1]
+	q.resume, q.resumeAt = 0, ""
+	snap, _, err := e.buildStage(ctx, &prefix, &q, seed)
 	if err != nil {
 		return "", "", err
 	}
-	return snap, p.Snapshot, nil
+	return snap, want, nil
 }

@@ -29,6 +29,8 @@ type Options struct {
 	// Published compares the local build with the stage's digest in the
 	// manifest's lock file instead of rebuilding.
 	Published bool
+	// Until verifies only the stage's packages up to this one.
+	Until string
 }
 
 // ErrNoPublished means the lock file has no digest for the stage.
@@ -42,11 +44,14 @@ var ErrNoPublished = errors.New("no published digest")
 // A rebuild that fails is returned as the build's error (a
 // *stages.BuildError), never as "not reproducible".
 func Stage(ctx context.Context, e *stages.Engine, trees Trees, name string, o Options) (*report.Report, error) {
-	res, err := e.Build(ctx, name)
+	res, err := e.BuildUntil(ctx, name, o.Until)
 	if err != nil {
 		return nil, fmt.Errorf("build %s before verifying it: %w", name, err)
 	}
 	if o.Published {
+		if o.Until != "" {
+			return nil, fmt.Errorf("verify: --published compares whole stages; drop --until")
+		}
 		return published(ctx, e.M, trees, name, res.Snapshot)
 	}
 	st := e.M.Stage(name)
@@ -71,11 +76,14 @@ func Stage(ctx context.Context, e *stages.Engine, trees Trees, name string, o Op
 	scratch.Jobs = set.Jobs
 	scratch.Reporter = e.Reporter
 
-	rebuilt, cached, err := scratch.Rebuild(ctx, name)
+	rebuilt, cached, err := scratch.Rebuild(ctx, name, o.Until)
 	if err != nil {
 		return nil, err
 	}
 	r := &report.Report{Stage: name, Against: report.Rebuild, A: cached, B: rebuilt, Variations: applied, Notes: []string{vary.KernelNote}}
+	if o.Until != "" {
+		r.Notes = append(r.Notes, fmt.Sprintf("only the packages of %s up to %s were rebuilt and compared", name, o.Until))
+	}
 	if err := compare(ctx, trees, r); err != nil {
 		return nil, err
 	}

@@ -12,10 +12,12 @@ import (
 func verifyCmd() *command {
 	var varySpec string
 	var published bool
-	return &command{name: "verify", args: "STAGE [--vary=-time,...] [--published]", short: "rebuild a stage with variations and compare bit for bit",
+	var until string
+	return &command{name: "verify", args: "STAGE [--vary=...] [--until PKG] [--published]", short: "rebuild a stage with variations and compare bit for bit",
 		flags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&varySpec, "vary", "+all", "variations to apply, e.g. -time,-cpus or +all,-locale")
 			fs.BoolVar(&published, "published", false, "compare the local build with the digest in xbuild.lock instead of rebuilding")
+			fs.StringVar(&until, "until", "", "verify only the stage's packages up to this one")
 		},
 		run: func(ctx context.Context, g *globals, args []string) error {
 			if len(args) != 1 {
@@ -43,7 +45,7 @@ func verifyCmd() *command {
 			if err != nil {
 				return err
 			}
-			r, err := verify.Stage(ctx, e, cs, args[0], verify.Options{Vary: set, Published: published})
+			r, err := verify.Stage(ctx, e, cs, args[0], verify.Options{Vary: set, Published: published, Until: until})
 			if err != nil {
 				return err
 			}
