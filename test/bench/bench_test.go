@@ -309,7 +309,7 @@ func storeCases(b *testing.B, bin, tree, name string) {
 
 	// Goal 1: a full snapshot into a fresh store, against tar | zstd.
 	// Each timed pair runs XBUILD_BENCH_REPEAT times (default 3),
-	// alternating, and keeps the fastest of each.
+	// interleaved (anchor, xbuild, anchor, ...), and keeps the fastest of each.
 	tarOut := filepath.Join(mem, "anchor.tar.zst")
 	x := xb{bin: bin, store: filepath.Join(mem, "store")}
 	var anchor, full Measure
