@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/xlapp/xbuild/internal/apt"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
 )
@@ -157,48 +157,6 @@ func MountTmpfs(dir string) (func() error, error) {
 	}, nil
 }
 
-// DebianArchive returns the Debian archive URL of the apt configuration
-// under root ("/" for the machine's): the first deb (or deb822 URIs) entry
-// whose path ends in /debian, so that third-party repositories listed
-// first are passed over.
-func DebianArchive(root string) (string, error) {
-	files := []string{filepath.Join(root, "etc/apt/sources.list")}
-	more, _ := filepath.Glob(filepath.Join(root, "etc/apt/sources.list.d/*"))
-	files = append(files, more...)
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			var uris []string
-			switch {
-			case len(fields) >= 2 && fields[0] == "URIs:":
-				uris = fields[1:]
-			case len(fields) >= 3 && fields[0] == "deb":
-				rest := fields[1:]
-				if strings.HasPrefix(rest[0], "[") {
-					for len(rest) > 1 && !strings.HasSuffix(rest[0], "]") {
-						rest = rest[1:]
-					}
-					rest = rest[1:]
-				}
-				if len(rest) > 0 {
-					uris = rest[:1]
-				}
-			}
-			for _, u := range uris {
-				if strings.HasSuffix(strings.TrimRight(u, "/"), "/debian") {
-					return strings.TrimRight(u, "/"), nil
-				}
-			}
-		}
-	}
-	return "", errors.New("no Debian archive (a URI ending in /debian) in the apt configuration")
-}
-
 // Debootstrap creates a bookworm minbase rootfs at dir unless dir.done
 // says an earlier run did; the tree is built beside dir and renamed into
 // place.
@@ -206,7 +164,7 @@ func Debootstrap(ctx context.Context, dir string) error {
 	if _, err := os.Stat(dir + ".done"); err == nil {
 		return nil
 	}
-	url, err := DebianArchive("/")
+	url, err := apt.ArchiveURL("/")
 	if err != nil {
 		return fmt.Errorf("debootstrap %s: %w", dir, err)
 	}
