@@ -34,6 +34,12 @@ func TestToolchainBinutilsPass1(t *testing.T) {
 	if !strings.Contains(r.stdout, "GNU ld") {
 		t.Fatalf("cross ld --version: %q", r.stdout)
 	}
+	// Binutils pass 1 is reproducible: a rebuild with every variation on
+	// gives the same bits.
+	r = xbuild(t, "--manifest", "xlapp-debian", "--lfs", lfs, "verify", "toolchain", "--until", "binutils-pass1")
+	if r.code != 0 {
+		t.Fatalf("verify toolchain --until binutils-pass1: exit %d\n%s", r.code, r.stdout)
+	}
 	// The same prefix again is a cache hit: nothing is built.
 	r = xbuild(t, "--manifest", "xlapp-debian", "--lfs", lfs, "stage", "toolchain", "--until", "binutils-pass1")
 	mustOK(t, r)
