@@ -533,7 +533,8 @@ func storeCases(b *testing.B, bin, tree, name string) {
 // BenchmarkSandboxOverhead builds binutils pass 1 (LFS 5.2) from the
 // tarball at $XBUILD_BENCH_BINUTILS twice from the same seed (a rootfs
 // with a toolchain at $XBUILD_BENCH_TOOLCHAIN_SEED): once in a plain
-// chroot of an overlay of the seed, with the environment xbuild sets, and
+// chroot of an overlay of the seed, with the environment xbuild sets, in
+// a CPU cgroup of its own as the container has (see CPUGroup), and
 // once with "xbuild stage", whose time includes everything xbuild adds to
 // a build: the container, the mounts, the sources, the snapshot of the
 // result (not the one-time restore of the seed into a new store). Goal 8 is
@@ -605,7 +606,16 @@ func BenchmarkSandboxOverhead(b *testing.B) {
 		if err := os.WriteFile(filepath.Join(root, "xbuild-bench.sh"), script, 0o644); err != nil {
 			b.Fatal(err)
 		}
-		m, err := Run(ctx, "", "chroot", root, "/usr/bin/env", "-i",
+		procs, rmGroup, err := CPUGroup(fmt.Sprintf("xbuild-bench-chroot-%d-%d", os.Getpid(), i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer func() {
+			if err := rmGroup(); err != nil {
+				b.Error(err)
+			}
+		}()
+		m, err := Run(ctx, "", "sh", "-c", `echo $$ > "$0" && exec "$@"`, procs, "chroot", root, "/usr/bin/env", "-i",
 			"PATH=/mnt/lfs/tools/bin:/usr/bin:/bin", "HOME=/build", "LC_ALL=POSIX", "TZ=UTC",
 			"SOURCE_DATE_EPOCH=1735689600", "LFS=/mnt/lfs", "CONFIG_SITE=/mnt/lfs/usr/share/config.site",
 			"MAKEFLAGS=-j"+jobs, "XBUILD_JOBS="+jobs, "SOURCES=/sources", "LFS_TGT=x86_64-lfs-linux-gnu",
