@@ -5,7 +5,8 @@ mkdir src && tar -xf "$SOURCES/linux-6.12.38.tar.xz" -C src --strip-components=1
 cd src
 export KBUILD_BUILD_TIMESTAMP="@$SOURCE_DATE_EPOCH"
 export KBUILD_BUILD_USER=xbuild KBUILD_BUILD_HOST=xbuild KBUILD_BUILD_VERSION=1
-make mrproper
+# No "make mrproper": the tree is fresh from the tarball, and in Debian's
+# repacked tree (xlapp-debian) it descends into removed non-free drivers.
 make defconfig
 scripts/kconfig/merge_config.sh -m .config "$SOURCES/xlapp.config"
 make olddefconfig
