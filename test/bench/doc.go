@@ -15,9 +15,17 @@
 // digest differs from its source's (re-read with --rehash by a second
 // store) fails the benchmark.
 //
+// BenchmarkCacheHit builds a three-stage pipeline (testdata/pipeline)
+// from the seed, then again into a fresh LFS tree with every stage
+// cached, against one "xbuild restore" of the last stage.
+//
 // BenchmarkSandboxOverhead builds binutils pass 1 with xbuild and in a
 // plain chroot of the same seed; it needs XBUILD_BENCH_BINUTILS and
 // XBUILD_BENCH_TOOLCHAIN_SEED and skips without them.
+//
+// XBUILD_BIN selects the binary (default: built from this checkout);
+// XBUILD_BENCH_REPEAT the runs per timed pair (best of; default 3, 1 for
+// the sandbox builds). RESULTS.md holds the figures of this machine.
 //
 //	sudo XBUILD_BENCH_MB=2000 go test ./test/bench -run '^$' -bench Store -benchtime 1x -timeout 60m
 package bench
