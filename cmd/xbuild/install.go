@@ -22,6 +22,7 @@ func installCmd() *command {
 		flags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&o.Device, "device", "", "the partition to install onto (e.g. /dev/sda5)")
 			fs.StringVar(&o.Target, "target", "", "a mounted partition or a directory to install into instead")
+			fs.StringVar(&o.TargetUUID, "target-uuid", "", "file system UUID for fstab and boot entries when --target is a plain directory")
 			fs.StringVar(&o.Boot, "boot", "/boot", "the host's /boot, where the kernel and boot entries go")
 			fs.BoolVar(&o.Format, "format", false, "make an ext4 file system on --device first")
 			fs.StringVar(&o.Label, "label", "XLAPP", "file system label with --format")
