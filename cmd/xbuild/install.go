@@ -24,6 +24,8 @@ func installCmd() *command {
 			fs.StringVar(&o.Target, "target", "", "a mounted partition or a directory to install into instead")
 			fs.StringVar(&o.TargetUUID, "target-uuid", "", "file system UUID for fstab and boot entries when --target is a plain directory")
 			fs.StringVar(&o.Boot, "boot", "/boot", "the host's /boot, where the kernel and boot entries go")
+			fs.StringVar(&o.BootUUID, "boot-uuid", "", "UUID of the file system holding --boot, as GRUB sees it (default: probed)")
+			fs.StringVar(&o.BootPrefix, "boot-prefix", "", "path of --boot inside that file system (default: probed; \"\" when /boot is its own)")
 			fs.BoolVar(&o.Format, "format", false, "make an ext4 file system on --device first")
 			fs.StringVar(&o.Label, "label", "XLAPP", "file system label with --format")
 			fs.BoolVar(&o.WholeDisk, "whole-disk", false, "allow --device to be a whole disk")
