@@ -81,7 +81,9 @@ func TestCheckErrors(t *testing.T) {
 		want    string // substring of the error
 		wantPos string // "file:line"
 	}{
-		{"unknown key", func(s string) string { return strings.Replace(s, "    root: seed\n", "    root: seed\n    rot: x\n", 1) }, nil, `unknown key "rot"`, "m/manifest.yaml:15"},
+		{"unknown key", func(s string) string {
+			return strings.Replace(s, "    root: seed\n", "    root: seed\n    rot: x\n", 1)
+		}, nil, `unknown key "rot"`, "m/manifest.yaml:15"},
 		{"unknown top key", func(s string) string { return s + "colour: blue\n" }, nil, `unknown key "colour"`, "m/manifest.yaml:28"},
 		{"malformed hash", func(s string) string { return strings.Replace(s, "31e066137a", "XYZ", 1) }, nil, "malformed", "m/manifest.yaml:9"},
 		{"unpinned", func(s string) string {
