@@ -26,9 +26,12 @@ type Store interface {
 	SetRef(ctx context.Context, name string, snap digest.Digest) error
 }
 
-// SourceStore gives the path of a verified source file.
+// SourceStore gives the path of a source file and verifies it.
 type SourceStore interface {
 	Path(ctx context.Context, src manifests.Source) (string, error)
+	// Verify re-hashes the stored copy; a build uses no source it has not
+	// just verified (a flipped bit on disk is caught before it is built).
+	Verify(ctx context.Context, src manifests.Source) error
 }
 
 // Errors callers tell apart with errors.Is.

@@ -103,6 +103,11 @@ func (e *Engine) prepare(ctx context.Context, st *manifests.Stage, pk *manifests
 		srcs = e.M.StageSources(st.Name)
 	}
 	for _, s := range srcs {
+		if pk != nil {
+			if err := e.Sources.Verify(ctx, s); err != nil {
+				return nil, fmt.Errorf("source %s of package %s: %w", s.File, pk.Name, err)
+			}
+		}
 		p, err := e.Sources.Path(ctx, s)
 		if err != nil {
 			if pk == nil {

@@ -235,3 +235,37 @@ func TestNotRoot(t *testing.T) {
 		t.Fatalf("as nobody: %v, %q; want exit 1 and one line about root", err, out)
 	}
 }
+
+// A source that rots in the store (same size, one flipped bit) is caught
+// before the package that uses it runs; the next run fetches it again.
+func TestCorruptSourceCaught(t *testing.T) {
+	needRoot(t)
+	man := filepath.Join(t.TempDir(), "demo")
+	copyDir(t, "../manifests/demo", man)
+	f, err := os.OpenFile(filepath.Join(man, "scripts", "hello.sh"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "\n: nonce %d\n", time.Now().UnixNano())
+	f.Close()
+	mustOK(t, xbuild(t, "--manifest", man, "fetch"))
+	blob := filepath.Join(shared.store, "sources", "sha256", "31e066137a962676e89f69d1b65382de95a7ef7d914b8cb956f41ea72e0f516b")
+	data, err := os.ReadFile(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x01
+	if err := os.WriteFile(blob, data, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	lfs := filepath.Join(t.TempDir(), "lfs")
+	r := xbuild(t, "--manifest", man, "--lfs", lfs, "stage", "hello")
+	if r.code != 1 || !strings.Contains(r.stderr, "source hello-2.10.tar.gz of package hello: hash mismatch") || !strings.Contains(r.stderr, "quarantine") {
+		t.Fatalf("a rotten source was not caught: exit %d\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "hello: done") || strings.Contains(r.stderr, "last 30 lines") {
+		t.Fatal("the package ran with a rotten source")
+	}
+	r = xbuild(t, "--manifest", man, "--lfs", lfs, "stage", "hello")
+	mustOK(t, r)
+}
