@@ -4,6 +4,8 @@ cd src
 # The effect of LFS's glibc-2.41-fhs-1.patch (see toolchain/glibc.sh).
 sed -i 's@/var/db/@/var/lib/nss_db/@' sysdeps/generic/paths.h sysdeps/unix/sysv/linux/paths.h
 sed -i 's@^VAR_DB = /var/db$@VAR_DB = /var/lib/nss_db@' nss/db-Makefile
+# Debian's glibc orig (xlapp-debian) has no manual/ (GFDL): skip that subdir.
+[ -d manual ] || sed -i 's/ wctype manual po / wctype po /' Makeconfig
 mkdir build && cd build
 echo "rootsbindir=/usr/sbin" > configparms
 ../configure --prefix=/usr \
