@@ -436,6 +436,15 @@ func (p *parser) sources(m *Manifest, dir, file string, n *yaml.Node) {
 		if len(s.URLs) == 0 && s.Local == "" && s.Debian == nil {
 			p.errorf(s.Pos, "source %s: give urls:, debian: or local:", s.File)
 		}
+		// A file kept beside the manifest is checked against its pin here,
+		// so an edit without re-pinning fails check, not a build later.
+		if s.Local != "" && s.SHA256 != "" {
+			if data, err := fs.ReadFile(p.fsys, s.Local); err == nil {
+				if got := digest.FromBytes(data); got != s.SHA256 || int64(len(data)) != s.Size {
+					p.errorf(s.Pos, "local source %s changed: pinned %s (%d bytes), the file is %s (%d bytes): re-pin it (sha256sum, stat -c %%s)", s.File, s.SHA256.Encoded(), s.Size, got.Encoded(), len(data))
+				}
+			}
+		}
 		// A later definition (from a manifest built on a base) replaces an earlier one.
 		replaced := false
 		for i := range m.Sources {

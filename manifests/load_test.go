@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/opencontainers/go-digest"
 )
 
 const goodManifest = `name: t
@@ -175,5 +177,24 @@ func TestEmbeddedManifestsLoad(t *testing.T) {
 		if _, err := Open(n); err != nil {
 			t.Errorf("embedded %s: %v", n, err)
 		}
+	}
+}
+
+func TestLocalSourceMustMatchPin(t *testing.T) {
+	body := "hello\n"
+	m := strings.Replace(goodManifest, "stages:\n", `  - file: hello.txt
+    sha256: `+digest.FromString(body).Encoded()+`
+    size: 6
+    local: files/hello.txt
+stages:
+`, 1)
+	files := map[string]string{"manifest.yaml": m, "s/a.sh": "echo a\n", "s/b.sh": "echo b\n", "files/hello.txt": body}
+	if _, err := load(t, files); err != nil {
+		t.Fatalf("pinned local file: %v", err)
+	}
+	files["files/hello.txt"] = "hellO\n"
+	_, err := load(t, files)
+	if err == nil || !strings.Contains(err.Error(), "local source hello.txt changed") || !strings.Contains(err.Error(), "m/manifest.yaml:12") {
+		t.Fatalf("edited local file: %v", err)
 	}
 }
