@@ -455,13 +455,9 @@ func (e *Engine) BuildUntil(ctx context.Context, name, until string) (*Result, e
 // each, and returns the last snapshot.
 func (e *Engine) buildStage(ctx context.Context, st *manifests.Stage, p *StagePlan, seed digest.Digest) (digest.Digest, []Timing, error) {
 	e.report(Event{Kind: StageStart, Stage: st.Name, Key: p.Key, Total: len(st.Packages), Msg: p.Reason})
-	rec, _ := e.loadStageRecord(st.Name)
-	oldSecs := map[string]float64{}
-	if rec != nil {
-		for _, s := range rec.Steps {
-			oldSecs[s.Package] = s.Seconds
-		}
-	}
+	// Times of packages built earlier (cached now), by step key, for the
+	// timing table: a resumed stage still shows what its packages took.
+	oldSecs := e.loadStepTimes()
 	if st.Root == manifests.RootSeed {
 		// Restore the seed before the clock of the first package starts.
 		if _, err := e.seedRoot(ctx, seed); err != nil {
@@ -473,10 +469,10 @@ func (e *Engine) buildStage(ctx context.Context, st *manifests.Stage, p *StagePl
 	snap := p.resumeAt
 	for j := range st.Packages {
 		pk := &st.Packages[j]
-		steps[j] = stepRecord{Package: pk.Name, Key: p.steps[j], Encoded: p.inputs[j].Encode(), Seconds: oldSecs[pk.Name]}
+		steps[j] = stepRecord{Package: pk.Name, Key: p.steps[j], Encoded: p.inputs[j].Encode(), Seconds: oldSecs[p.steps[j].String()]}
 		if j < p.resume {
 			e.report(Event{Kind: PackageCached, Stage: st.Name, Package: pk.Name, Index: j + 1, Total: len(st.Packages)})
-			timings = append(timings, Timing{Package: pk.Name, Seconds: oldSecs[pk.Name], Cached: true})
+			timings = append(timings, Timing{Package: pk.Name, Seconds: oldSecs[p.steps[j].String()], Cached: true})
 			continue
 		}
 		start := time.Now()
@@ -497,6 +493,9 @@ func (e *Engine) buildStage(ctx context.Context, st *manifests.Stage, p *StagePl
 		}
 		steps[j].Seconds = el.Seconds()
 		timings = append(timings, Timing{Package: pk.Name, Seconds: el.Seconds()})
+		if !e.Scratch {
+			e.saveStepTime(p.steps[j], pk.Name, el.Seconds())
+		}
 		e.report(Event{Kind: PackageDone, Stage: st.Name, Package: pk.Name, Index: j + 1, Total: len(st.Packages), Elapsed: el, Snapshot: snap})
 	}
 	timings = e.sbu(timings, st)
@@ -521,15 +520,7 @@ func (e *Engine) sbu(t []Timing, st *manifests.Stage) []Timing {
 			}
 		}
 		if unit == 0 {
-			for _, s := range e.M.Stages {
-				if rec, _ := e.loadStageRecord(s.Name); rec != nil {
-					for _, x := range rec.Steps {
-						if x.Package == e.M.SBU {
-							unit = x.Seconds
-						}
-					}
-				}
-			}
+			unit = e.loadStepTimes()["package:"+e.M.SBU]
 		}
 	}
 	if unit == 0 {

@@ -148,3 +148,24 @@ func (e *Engine) LiveSteps(ctx context.Context) (map[string]bool, error) {
 // IsStepRef tells step refs (which LiveSteps decides about) from other refs
 // (seeds), which a collection always keeps.
 func IsStepRef(name string) bool { return strings.HasPrefix(name, "step/") }
+
+// step times: what each package step took when it was built, by step key
+// (and the latest by package name, "package:NAME", for the SBU unit).
+func (e *Engine) stepTimesPath() string {
+	return filepath.Join(e.StoreDir, "state", "times", e.M.Name+".json")
+}
+
+func (e *Engine) loadStepTimes() map[string]float64 {
+	t := map[string]float64{}
+	_ = readJSON(e.stepTimesPath(), &t)
+	return t
+}
+
+// saveStepTime records a step's build time; the table is informational,
+// so a failure to write it does not fail the build.
+func (e *Engine) saveStepTime(key digest.Digest, pkg string, secs float64) {
+	t := e.loadStepTimes()
+	t[key.String()] = secs
+	t["package:"+pkg] = secs
+	_ = writeJSON(e.stepTimesPath(), t)
+}
