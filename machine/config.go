@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/xlapp/xbuild/internal/oneline"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -80,7 +81,7 @@ func (c *Config) Validate() error {
 	if _, err := ParseSSHKey(c.SSHKey); err != nil {
 		add("ssh_key", err)
 	}
-	if err := joinErrors(errs); err != nil {
+	if err := oneline.Join(errs); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return nil
@@ -252,7 +253,7 @@ func Unmarshal(data []byte) (*Config, error) {
 		}
 		c.DNS = append(c.DNS, a)
 	}
-	if err := joinErrors(errs); err != nil {
+	if err := oneline.Join(errs); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if err := c.Validate(); err != nil {
@@ -313,23 +314,3 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	}
 	return nil
 }
-
-// joinErrors is errors.Join on one line: messages separated by "; ".
-func joinErrors(errs []error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	return oneLine(errs)
-}
-
-type oneLine []error
-
-func (e oneLine) Error() string {
-	s := make([]string, len(e))
-	for i, err := range e {
-		s[i] = err.Error()
-	}
-	return strings.Join(s, "; ")
-}
-
-func (e oneLine) Unwrap() []error { return e }

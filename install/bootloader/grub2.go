@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/xlapp/xbuild/internal/oneline"
 	"regexp"
 	"strings"
 )
@@ -38,7 +39,7 @@ func CheckGRUB2(cfg []byte) error {
 	if !reCustom.Match(cfg) {
 		errs = append(errs, ErrNoCustomCfg)
 	}
-	return joinErrors(errs)
+	return oneline.Join(errs)
 }
 
 // CheckSavedDefault reports ErrNoSavedDefault unless grub.cfg boots
@@ -125,23 +126,3 @@ func stripBlock(old []byte) []byte {
 func quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
-
-// joinErrors is errors.Join on one line: messages separated by "; ".
-func joinErrors(errs []error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	return oneLine(errs)
-}
-
-type oneLine []error
-
-func (e oneLine) Error() string {
-	s := make([]string, len(e))
-	for i, err := range e {
-		s[i] = err.Error()
-	}
-	return strings.Join(s, "; ")
-}
-
-func (e oneLine) Unwrap() []error { return e }
