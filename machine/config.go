@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/xlapp/xbuild/internal/oneline"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/xlapp/xbuild/internal/sha512crypt"
+
+	"github.com/xlapp/xbuild/internal/oneline"
 )
 
 // Config is a validated machine configuration.

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/xlapp/xbuild/internal/oneline"
 	"regexp"
 	"strings"
+
+	"github.com/xlapp/xbuild/internal/oneline"
 )
 
 var (
