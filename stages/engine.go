@@ -409,7 +409,7 @@ func (e *Engine) BuildUntil(ctx context.Context, name, until string) (*Result, e
 		}
 		last := ci == len(chain)-1
 		if p.Cached {
-			e.report(Event{Kind: StageCached, Stage: st.Name, Key: p.Key, Snapshot: p.Snapshot})
+			e.report(Event{Kind: StageCached, Stage: st.Name, Key: p.Key, Snapshot: p.Snapshot, Msg: e.differsFromPublished(st.Name, p.Snapshot)})
 			parent, lastSnap = p.Snapshot.String(), p.Snapshot
 			res.Key = p.Key
 			continue
@@ -436,9 +436,8 @@ func (e *Engine) BuildUntil(ctx context.Context, name, until string) (*Result, e
 		parent, lastSnap = snap.String(), snap
 		treeHolds = snap.String() + "|"
 		res.Key = p.Key
-		if pub := e.M.Lock[st.Name]; pub != "" && pub != snap {
-			e.report(Event{Kind: StageDone, Stage: st.Name, Snapshot: snap,
-				Msg: fmt.Sprintf("WARNING: stage %s built %s but %s publishes %s: this build differs from the published one; run 'xbuild verify --published %s'", st.Name, snap, manifests.LockFile, pub, st.Name)})
+		if msg := e.differsFromPublished(st.Name, snap); msg != "" {
+			e.report(Event{Kind: StageDone, Stage: st.Name, Snapshot: snap, Msg: msg})
 		}
 		_ = last
 	}
@@ -734,4 +733,14 @@ func (e *Engine) Rebuild(ctx context.Context, name, until string) (rebuilt, cach
 		return "", "", err
 	}
 	return snap, want, nil
+}
+
+// differsFromPublished is the loud warning for a stage whose result is not
+// the snapshot the manifest's lock file publishes, or "".
+func (e *Engine) differsFromPublished(stage string, snap digest.Digest) string {
+	pub := e.M.Lock[stage]
+	if pub == "" || pub == snap {
+		return ""
+	}
+	return fmt.Sprintf("WARNING: stage %s is %s but %s publishes %s: this build differs from the published one; run 'xbuild verify --published %s'", stage, snap, manifests.LockFile, pub, stage)
 }

@@ -205,6 +205,11 @@ func (g *globals) reporter() stages.Reporter {
 		switch e.Kind {
 		case stages.StageCached:
 			g.printf("[%s] cached: %s\n", e.Stage, short(e.Snapshot))
+			if e.Msg != "" {
+				g.mu.Lock()
+				fmt.Fprintln(g.stderr, e.Msg)
+				g.mu.Unlock()
+			}
 		case stages.StageStart:
 			why := ""
 			if e.Msg != "" {
