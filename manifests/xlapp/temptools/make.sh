@@ -1,6 +1,12 @@
 # LFS 12.3 chapter 6.12: Make.
 mkdir src && tar -xf "$SOURCES/make-4.4.1.tar.gz" -C src --strip-components=1
 cd src
+# Debian's orig (xlapp-debian) has no doc/ (GFDL manual removed): build
+# without it then.
+if [ ! -f doc/Makefile.in ]; then
+  sed -i 's@ doc/Makefile@@' configure
+  sed -i '/^SUBDIRS = /s/ doc$//' Makefile.in
+fi
 ./configure --prefix=/usr \
   --without-guile \
   --host="$LFS_TGT" \
