@@ -5,7 +5,7 @@ cd src
 # without it then.
 if [ ! -f doc/Makefile.in ]; then
   sed -i 's@ doc/Makefile@@' configure
-  sed -i '/^SUBDIRS = /s/ doc$//' Makefile.in
+  sed -i -e '/^SUBDIRS = /s/ doc$//' -e 's@^man_MANS = doc/make.1@man_MANS =@' Makefile.in
 fi
 ./configure --prefix=/usr \
   --without-guile \
