@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
@@ -57,6 +55,7 @@ func (s *Store) Restore(ctx context.Context, snap digest.Digest, dir string, opt
 		return fmt.Errorf("restore %s to %s: %w", snap, dir, err)
 	}
 	rs := &restorer{s: s, t: t, r: resolver{root: target}, opts: opts, cache: statCache{}}
+	rs.fn = opts.Progress
 	err = rs.run(ctx)
 	if err == nil && !inPlace {
 		// unix.Rename, not os.Rename: os refuses to replace a directory
@@ -144,28 +143,13 @@ type restorer struct {
 	r    resolver
 	opts RestoreOptions
 
-	files, bytes atomic.Int64
-	progMu       sync.Mutex
-	lastProg     time.Time
+	progress
 
 	mu    sync.Mutex // guards cache
 	cache statCache
 	// linked holds the paths that are hardlink targets: creating the
 	// links changes their ctime.
 	linked map[string]bool
-}
-
-func (rs *restorer) progress(final bool) {
-	if rs.opts.Progress == nil {
-		return
-	}
-	rs.progMu.Lock()
-	defer rs.progMu.Unlock()
-	if !final && time.Since(rs.lastProg) < 100*time.Millisecond {
-		return
-	}
-	rs.lastProg = time.Now()
-	rs.opts.Progress(rs.files.Load(), rs.bytes.Load())
 }
 
 func (rs *restorer) run(ctx context.Context) error {
@@ -224,7 +208,7 @@ func (rs *restorer) run(ctx context.Context) error {
 			return err
 		}
 	}
-	rs.progress(true)
+	rs.report(true)
 	return nil
 }
 
@@ -522,7 +506,7 @@ func (rs *restorer) writeFile(e *Entry, r io.Reader, sm sum) error {
 	}
 	rs.files.Add(1)
 	rs.bytes.Add(e.StoredSize())
-	rs.progress(false)
+	rs.report(false)
 	return nil
 }
 

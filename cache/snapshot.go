@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -69,6 +68,7 @@ func (s *Store) Snapshot(ctx context.Context, dir string, opts SnapshotOptions) 
 		racy:     time.Now().Add(-racyWindow).UnixNano(),
 		sess:     &writeSession{s: s, claimed: map[sum]bool{}},
 	}
+	sn.fn = opts.Progress
 	if opts.ClampMtime != nil {
 		c := opts.ClampMtime.UnixNano()
 		sn.clamp = &c
@@ -108,26 +108,11 @@ type snapshotter struct {
 	entries []*Entry
 	links   map[devIno]*linkGroup
 
-	files, bytes atomic.Int64
-	progMu       sync.Mutex
-	lastProg     time.Time
+	progress
 
 	sess  *writeSession
 	packs *packBuilder
 	root  string // the directory being snapshotted
-}
-
-func (sn *snapshotter) progress(final bool) {
-	if sn.opts.Progress == nil {
-		return
-	}
-	sn.progMu.Lock()
-	defer sn.progMu.Unlock()
-	if !final && time.Since(sn.lastProg) < 100*time.Millisecond {
-		return
-	}
-	sn.lastProg = time.Now()
-	sn.opts.Progress(sn.files.Load(), sn.bytes.Load())
 }
 
 func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, error) {
@@ -206,7 +191,7 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 	if err := g.Wait(); err != nil {
 		return "", err
 	}
-	sn.progress(true)
+	sn.report(true)
 
 	tree, err := sn.tree()
 	if err != nil {
@@ -351,7 +336,7 @@ func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<-
 				return ctx.Err()
 			}
 		}
-		sn.progress(false)
+		sn.report(false)
 	}
 	return nil
 }
@@ -514,7 +499,7 @@ func (sn *snapshotter) file(ctx context.Context, w *worker, j fileJob) error {
 		sn.newCache[e.Path] = rec
 		sn.mu.Unlock()
 	}
-	sn.progress(false)
+	sn.report(false)
 	return nil
 }
 
