@@ -372,7 +372,7 @@ func (e *Engine) BuildUntil(ctx context.Context, name, until string) (*Result, e
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := e.lock()
+	unlock, err := e.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -647,7 +647,7 @@ func emptyDir(dir string) error {
 
 // lock takes the store's build lock so two builds never share an LFS tree
 // or race on records.
-func (e *Engine) lock() (func(), error) {
+func (e *Engine) lock(ctx context.Context) (func(), error) {
 	if err := os.MkdirAll(e.StoreDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create store %s: %w", e.StoreDir, err)
 	}
@@ -661,7 +661,7 @@ func (e *Engine) lock() (func(), error) {
 		return nil, fmt.Errorf("another xbuild is building with store %s (lock %s held): wait for it", e.StoreDir, p)
 	}
 	if e.Prune != nil {
-		if err := e.Prune(context.Background()); err != nil {
+		if err := e.Prune(context.WithoutCancel(ctx)); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("clean up containers of an earlier run: %w", err)
 		}
@@ -707,7 +707,7 @@ func (e *Engine) Rebuild(ctx context.Context, name, until string) (rebuilt, cach
 	if err != nil {
 		return "", "", err
 	}
-	unlock, err := e.lock()
+	unlock, err := e.lock(ctx)
 	if err != nil {
 		return "", "", err
 	}

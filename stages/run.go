@@ -504,7 +504,7 @@ func (e *Engine) Shell(ctx context.Context, name string, o ShellOptions) error {
 			return err
 		}
 	}
-	unlock, err := e.lock()
+	unlock, err := e.lock(ctx)
 	if err != nil {
 		return err
 	}
