@@ -491,6 +491,13 @@ func (e *Engine) buildStage(ctx context.Context, st *manifests.Stage, p *StagePl
 			}
 		}
 		steps[j].Seconds = el.Seconds()
+		if !e.Scratch {
+			// The unfinished stage's steps so far, so that a gc run with
+			// another manifest keeps what this stage resumes from.
+			if err := writeJSON(e.partialRecordPath(st.Name), stageRecord{Stage: st.Name, Steps: steps[:j+1], Built: time.Now().UTC()}); err != nil {
+				return "", nil, fmt.Errorf("record %s/%s: %w", st.Name, pk.Name, err)
+			}
+		}
 		timings = append(timings, Timing{Package: pk.Name, Seconds: el.Seconds()})
 		if !e.Scratch {
 			e.saveStepTime(p.steps[j], pk.Name, el.Seconds())
@@ -502,6 +509,9 @@ func (e *Engine) buildStage(ctx context.Context, st *manifests.Stage, p *StagePl
 		if err := writeJSON(e.stageRecordPath(st.Name), stageRecord{Stage: st.Name, Key: p.Key, Snapshot: snap, Steps: steps, Built: time.Now().UTC(), Timings: timings}); err != nil {
 			return "", nil, fmt.Errorf("record stage %s: %w", st.Name, err)
 		}
+	}
+	if !e.Scratch {
+		_ = os.Remove(e.partialRecordPath(st.Name)) // the full record now holds these steps
 	}
 	e.report(Event{Kind: StageDone, Stage: st.Name, Key: p.Key, Snapshot: snap})
 	e.report(Event{Kind: Timings, Stage: st.Name, Table: timings})

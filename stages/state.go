@@ -84,6 +84,12 @@ func (e *Engine) stageRecordPath(stage string) string {
 	return filepath.Join(e.StoreDir, "state", "stages", e.M.Name, stage+".json")
 }
 
+// partialRecordPath holds the steps of a stage that has not finished yet;
+// only LiveSteps reads it.
+func (e *Engine) partialRecordPath(stage string) string {
+	return filepath.Join(e.StoreDir, "state", "stages", e.M.Name, stage+".partial.json")
+}
+
 func (e *Engine) loadStageRecord(stage string) (*stageRecord, error) {
 	var r stageRecord
 	err := readJSON(e.stageRecordPath(stage), &r)
@@ -116,9 +122,10 @@ func (e *Engine) setLFSRecord(r lfsRecord) error {
 }
 
 // LiveSteps returns the step refs that a garbage collection must keep: the
-// steps of every stage's last successful build (of every manifest this
-// store has built) and every cached step of the current manifest's plan,
-// so that a failed stage can still resume after its last good package.
+// steps of every stage's last successful build and of every unfinished
+// stage's good packages (of every manifest this store has built), and every
+// cached step of the current manifest's plan, so that a failed stage can
+// still resume after its last good package whatever manifest gc runs with.
 func (e *Engine) LiveSteps(ctx context.Context) (map[string]bool, error) {
 	live := map[string]bool{}
 	recs, _ := filepath.Glob(filepath.Join(e.StoreDir, "state", "stages", "*", "*.json"))
