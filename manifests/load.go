@@ -430,8 +430,10 @@ func (p *parser) sources(m *Manifest, dir, file string, n *yaml.Node) {
 		if s.SHA256 == "" && lookup(sn, "sha256") == nil {
 			p.errorf(s.Pos, "source %s is not pinned: add sha256: <64 hex digits>", s.File)
 		}
-		if !hasSize && lookup(sn, "size") == nil {
-			p.errorf(s.Pos, "source %s: size (bytes) is required", s.File)
+		// size is optional (some upstream files' sizes are on no public
+		// record), except for a file kept beside the manifest.
+		if s.Local != "" && !hasSize && lookup(sn, "size") == nil {
+			p.errorf(s.Pos, "local source %s: size (bytes) is required: stat -c %%s the file", s.File)
 		}
 		if len(s.URLs) == 0 && s.Local == "" && s.Debian == nil {
 			p.errorf(s.Pos, "source %s: give urls:, debian: or local:", s.File)

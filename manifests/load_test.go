@@ -101,6 +101,10 @@ func TestCheckErrors(t *testing.T) {
 		{"bad jobs", func(s string) string { return strings.Replace(s, "jobs: serial", "jobs: 4", 1) }, nil, "want parallel", "m/manifest.yaml:21"},
 		{"malformed yaml", func(s string) string { return s + "stages: [\n" }, nil, "malformed YAML", "m/manifest.yaml:"},
 		{"bad size", func(s string) string { return strings.Replace(s, "size: 10", "size: ten", 1) }, nil, "whole number", "m/manifest.yaml:10"},
+		{"zero size", func(s string) string { return strings.Replace(s, "size: 10", "size: 0", 1) }, nil, "size must be", "m/manifest.yaml:10"},
+		{"local without size", func(s string) string {
+			return strings.Replace(strings.Replace(s, "    size: 10\n", "", 1), "urls: [https://example.org/a-1.0.tar.gz]", "local: s/a.sh", 1)
+		}, nil, "local source a-1.0.tar.gz: size (bytes) is required", "m/manifest.yaml:8"},
 		{"duplicate package", func(s string) string {
 			return strings.Replace(s, "        script: s/b.sh\n", "        script: s/b.sh\n      - name: b\n        script: s/b.sh\n", 1)
 		}, nil, "appears twice", "m/manifest.yaml:28"},
@@ -139,6 +143,17 @@ func TestCheckErrors(t *testing.T) {
 				t.Fatalf("want an error containing %q, got:\n%v", tc.want, err)
 			}
 		})
+	}
+}
+
+// The sha256 is the pin; size may be left out where it is unknown.
+func TestSizeOptional(t *testing.T) {
+	m, err := load(t, map[string]string{"manifest.yaml": strings.Replace(goodManifest, "    size: 10\n", "", 1), "s/a.sh": "echo a\n", "s/b.sh": "echo b\n"})
+	if err != nil {
+		t.Fatalf("manifest without size: %v", err)
+	}
+	if src := m.Sources[0]; src.Size != 0 || src.SizeKnown() {
+		t.Fatalf("source %+v: want an unknown size", src)
 	}
 }
 

@@ -50,7 +50,7 @@ type Debian struct {
 type Source struct {
 	File    string // name under /sources
 	SHA256  digest.Digest
-	Size    int64
+	Size    int64 // bytes; 0 when the pin gives only the sha256
 	URLs    []string
 	Debian  *Debian
 	Local   string // path of a file kept in the manifest directory
@@ -58,6 +58,11 @@ type Source struct {
 	Checked string
 	Pos     Pos
 }
+
+// SizeKnown reports whether the pin includes the file's size. The sha256
+// is the pin; a size, when known, lets a wrong file be refused before it
+// is read in full and gives downloads a total for their progress.
+func (s Source) SizeKnown() bool { return s.Size > 0 }
 
 // RootMode says what a stage's packages see as "/".
 type RootMode string

@@ -302,10 +302,10 @@ func newCandidate(loc string) candidate {
 func (f *fetcher) finishPartial(ctx context.Context, src manifests.Source) (bool, error) {
 	pp := f.store.partialPath(src.SHA256)
 	fi, err := os.Stat(pp)
-	if err != nil || fi.Size() < src.Size {
+	if err != nil || fi.Size() < src.Size || fi.Size() == 0 {
 		return false, nil
 	}
-	if fi.Size() == src.Size {
+	if !src.SizeKnown() || fi.Size() == src.Size {
 		got, err := hashFile(ctx, pp)
 		if err != nil {
 			return false, fmt.Errorf("fetch %s: %w", src.File, err)
@@ -315,6 +315,9 @@ func (f *fetcher) finishPartial(ctx context.Context, src manifests.Source) (bool
 				return false, fmt.Errorf("fetch %s: %w", src.File, err)
 			}
 			return true, nil
+		}
+		if !src.SizeKnown() {
+			return false, nil // maybe just short: the download resumes it
 		}
 	}
 	if err := os.Remove(pp); err != nil {
@@ -359,7 +362,7 @@ func (f *fetcher) download(ctx context.Context, src manifests.Source, c candidat
 	pp := f.store.partialPath(src.SHA256)
 	var offset int64
 	if resume {
-		if fi, err := os.Stat(pp); err == nil && fi.Size() > 0 && fi.Size() < src.Size {
+		if fi, err := os.Stat(pp); err == nil && fi.Size() > 0 && (!src.SizeKnown() || fi.Size() < src.Size) {
 			offset = fi.Size()
 		}
 	}
@@ -400,24 +403,28 @@ func (f *fetcher) download(ctx context.Context, src manifests.Source, c candidat
 	}
 	f.rep.Progress(src.File, start)
 	pw := &progressWriter{rep: f.rep, file: src.File, done: start, reported: start, stall: stall}
-	n, err := io.Copy(io.MultiWriter(out, h, pw), io.LimitReader(body, src.Size-start+1))
+	limit, what := src.Size, "the pinned"
+	if !src.SizeKnown() {
+		limit, what = maxUnsizedSource, "the limit of"
+	}
+	n, err := io.Copy(io.MultiWriter(out, h, pw), io.LimitReader(body, limit-start+1))
 	total := start + n
 	if err != nil {
 		if context.Cause(dctx) == errStalled {
 			err = errStalled
 		}
-		return resumed, fmt.Errorf("transfer broke off after %d of %d bytes: %w", total, src.Size, err)
+		return resumed, fmt.Errorf("transfer broke off after %d of %s bytes: %w", total, sizeText(src), err)
 	}
-	if total > src.Size {
+	if total > limit {
 		out.Close()
 		out = nil
 		q, err := f.store.quarantine(pp, src.File, "")
 		if err != nil {
 			return resumed, err
 		}
-		return resumed, fmt.Errorf("got more than the pinned %d bytes (moved to %s)", src.Size, q)
+		return resumed, fmt.Errorf("got more than %s %d bytes (moved to %s)", what, limit, q)
 	}
-	if total < src.Size {
+	if src.SizeKnown() && total < src.Size {
 		return resumed, fmt.Errorf("transfer ended after %d of %d bytes", total, src.Size)
 	}
 	err = out.Sync()
@@ -487,7 +494,7 @@ func checkFileSize(ctx context.Context, fh fs.File, src manifests.Source) (io.Re
 		fh.Close()
 		return nil, 0, errors.New("not a regular file")
 	}
-	if fi.Size() != src.Size {
+	if src.SizeKnown() && fi.Size() != src.Size {
 		fh.Close()
 		return nil, 0, fmt.Errorf("size mismatch: has %d bytes, want %d", fi.Size(), src.Size)
 	}
@@ -521,7 +528,7 @@ func (f *fetcher) openHTTP(ctx context.Context, src manifests.Source, c candidat
 	}
 	switch resp.StatusCode {
 	case http.StatusOK:
-		if resp.ContentLength >= 0 && resp.ContentLength != src.Size {
+		if src.SizeKnown() && resp.ContentLength >= 0 && resp.ContentLength != src.Size {
 			resp.Body.Close()
 			return nil, 0, fmt.Errorf("size mismatch: server announces %d bytes, want %d", resp.ContentLength, src.Size)
 		}
@@ -531,6 +538,9 @@ func (f *fetcher) openHTTP(ctx context.Context, src manifests.Source, c candidat
 		if !ok || offset == 0 || first != offset {
 			resp.Body.Close()
 			return f.openHTTP(ctx, src, c, 0)
+		}
+		if !src.SizeKnown() {
+			return resp.Body, offset, nil
 		}
 		if total >= 0 && total != src.Size {
 			resp.Body.Close()
@@ -553,6 +563,18 @@ func (f *fetcher) openHTTP(ctx context.Context, src manifests.Source, c candidat
 	}
 	resp.Body.Close()
 	return nil, 0, fmt.Errorf("HTTP %s", resp.Status)
+}
+
+// maxUnsizedSource bounds a download whose pin gives no size: the largest
+// release tarball XLAPP pins (linux) is about 150 MB.
+const maxUnsizedSource = 4 << 30
+
+// sizeText is the pinned size for messages, or "?" when the pin has none.
+func sizeText(src manifests.Source) string {
+	if !src.SizeKnown() {
+		return "?"
+	}
+	return strconv.FormatInt(src.Size, 10)
 }
 
 // parseContentRange parses "bytes FIRST-LAST/TOTAL"; total is -1 for "*".

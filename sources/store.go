@@ -69,9 +69,9 @@ func (s *Store) Path(ctx context.Context, src manifests.Source) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("source %s: %w", src.File, err)
 	}
-	if !fi.Mode().IsRegular() || fi.Size() != src.Size {
-		return "", fmt.Errorf("source %s: %s has %d bytes, want %d (run xbuild fetch): %w",
-			src.File, p, fi.Size(), src.Size, ErrCorrupt)
+	if !fi.Mode().IsRegular() || (src.SizeKnown() && fi.Size() != src.Size) {
+		return "", fmt.Errorf("source %s: %s has %d bytes, want %s (run xbuild fetch): %w",
+			src.File, p, fi.Size(), sizeText(src), ErrCorrupt)
 	}
 	return p, nil
 }
@@ -164,7 +164,7 @@ func (s *Store) present(src manifests.Source) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("stat %s: %w", p, err)
 	}
-	if fi.Mode().IsRegular() && fi.Size() == src.Size {
+	if fi.Mode().IsRegular() && (!src.SizeKnown() || fi.Size() == src.Size) {
 		return true, nil
 	}
 	if _, err := s.quarantine(p, src.File, ""); err != nil {

@@ -284,15 +284,22 @@ func (f *fetchLines) bar(force bool) {
 		return
 	}
 	f.drawn = time.Now()
-	var total, done int64
+	// Files whose pin gives no size add to the MB done, not to the total
+	// or the percentage.
+	var total, done, unsized int64
 	for k, s := range f.size {
+		if s <= 0 {
+			unsized += f.done[k]
+			continue
+		}
 		total += s
-		done += f.done[k]
+		done += min(f.done[k], s)
 	}
 	pct := 0
 	if total > 0 {
-		pct = int(done * 100 / total)
+		pct = min(int(done*100/total), 100)
 	}
+	done += unsized
 	const width = 30
 	fill := pct * width / 100
 	f.g.mu.Lock()
@@ -310,6 +317,10 @@ func (f *fetchLines) Start(file string, size int64) {
 	f.size[file] = size
 	if f.tty {
 		f.bar(true)
+		return
+	}
+	if size <= 0 {
+		f.g.printf("fetch %s (size not pinned)\n", file)
 		return
 	}
 	f.g.printf("fetch %s (%d bytes)\n", file, size)
