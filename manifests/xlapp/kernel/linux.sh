@@ -1,7 +1,7 @@
 # LFS 12.3 chapter 10.3: the XLAPP kernel from the committed config
 # fragment kernel/xlapp.config, reproducibly (fixed build timestamp, user,
 # host and version; no module signing key).
-mkdir src && tar -xf "$SOURCES/linux-6.12.38.tar.xz" -C src --strip-components=1
+mkdir src && tar -xf "$SOURCES/linux-6.12.41.tar.xz" -C src --strip-components=1
 cd src
 export KBUILD_BUILD_TIMESTAMP="@$SOURCE_DATE_EPOCH"
 export KBUILD_BUILD_USER=xbuild KBUILD_BUILD_HOST=xbuild KBUILD_BUILD_VERSION=1

@@ -1,7 +1,7 @@
 # A dom0-capable XLAPP kernel: kernel/xlapp.config plus kernel/xen-dom0.config,
 # built as /boot/vmlinuz-<version>-xlapp-dom0, and a GRUB entry that boots
 # it under Xen (multiboot2).
-mkdir src && tar -xf "$SOURCES/linux-6.12.38.tar.xz" -C src --strip-components=1
+mkdir src && tar -xf "$SOURCES/linux-6.12.41.tar.xz" -C src --strip-components=1
 cd src
 export KBUILD_BUILD_TIMESTAMP="@$SOURCE_DATE_EPOCH"
 export KBUILD_BUILD_USER=xbuild KBUILD_BUILD_HOST=xbuild KBUILD_BUILD_VERSION=1
