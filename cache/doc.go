@@ -51,7 +51,9 @@
 //
 //	lock                  flock: shared by Snapshot/Restore, exclusive by GC
 //	tmp/                  every write starts here; emptied by Open and GC
-//	blobs/sha256/<hex>    content of 128 KiB and more: zstd frames of 2 MiB
+//	blobs/sha256/<hex>    content of 1 MiB and more: zstd frames of 2 MiB
+//	                      (stores written before 2026-11-30 also hold
+//	                      contents of 128 KiB to 1 MiB here; both are read)
 //	packs/<hex>.pack      smaller contents, about 4 MiB of them per pack
 //	snapshots/sha256/<hex> zstd-compressed tree manifest, named by its digest
 //	refs/<name>           "sha256:<hex>\n"; "/" in names stored as "%"
@@ -63,7 +65,9 @@
 // "XBPACK1\n". A pack is named by the sha256 of the whole file. Packing
 // small files makes the store about as small as a solid tar.zst (tens of
 // thousands of files compressed one by one would not be) and spares the
-// filesystem one inode per file.
+// filesystem one inode per file. Contents up to 1 MiB go into packs: each
+// compressed alone, from an empty window, they stored about 1.3 times
+// what they do in a solid stream.
 //
 // # Durability
 //

@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -88,10 +90,11 @@ type linkGroup struct {
 }
 
 type fileJob struct {
-	e     *Entry
-	f     *os.File
-	rec   statRec
-	cache bool
+	e      *Entry
+	f      *os.File
+	rec    statRec
+	blocks int64 // 512-byte blocks allocated, from the walk's stat
+	cache  bool
 }
 
 type snapshotter struct {
@@ -113,6 +116,12 @@ type snapshotter struct {
 	sess  *writeSession
 	packs *packBuilder
 	root  string // the directory being snapshotted
+
+	// Large files found already stored and found new so far: while most
+	// are new, a large file is hashed and compressed in one read
+	// (compressing in vain when it turns out stored); otherwise it is
+	// hashed first and compressed only if new.
+	largeStored, largeNew atomic.Int64
 }
 
 func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, error) {
@@ -272,14 +281,10 @@ func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<-
 			return fmt.Errorf("stat %s: unknown file type %o", p, st.Mode&unix.S_IFMT)
 		}
 		sn.files.Add(1)
-		x, err := readXattrs(fd, name, sn.root+p)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		e.Xattrs = x
 		if e.Type != TypeDir && st.Nlink > 1 {
 			k := devIno{st.Dev, st.Ino}
 			if g := sn.links[k]; g != nil {
+				// a later link carries nothing but the path it links to
 				g.members = append(g.members, e)
 				sn.entries = append(sn.entries, e)
 				continue
@@ -287,6 +292,13 @@ func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<-
 			sn.links[k] = &linkGroup{members: []*Entry{e}}
 		}
 		sn.entries = append(sn.entries, e)
+		if e.Type != TypeFile {
+			x, err := readXattrs(fd, name, sn.root+p)
+			if err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			e.Xattrs = x
+		}
 		switch e.Type {
 		case TypeDir:
 			sub, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
@@ -306,6 +318,11 @@ func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<-
 			e.Link = l
 		case TypeFile:
 			if e.Size == 0 {
+				x, err := readXattrs(fd, name, sn.root+p)
+				if err != nil {
+					return fmt.Errorf("%s: %w", p, err)
+				}
+				e.Xattrs = x
 				continue
 			}
 			rec := statRec{Ino: st.Ino, Size: st.Size, MtimeNs: st.Mtim.Nano(), CtimeNs: st.Ctim.Nano()}
@@ -319,6 +336,11 @@ func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<-
 				sn.mu.Lock()
 				sn.newCache[p] = old
 				sn.mu.Unlock()
+				x, err := readXattrs(fd, name, sn.root+p)
+				if err != nil {
+					return fmt.Errorf("%s: %w", p, err)
+				}
+				e.Xattrs = x
 				continue
 			}
 			fd2, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NOATIME, 0)
@@ -330,7 +352,7 @@ func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<-
 			}
 			f := os.NewFile(uintptr(fd2), p)
 			select {
-			case jobs <- fileJob{e: e, f: f, rec: rec, cache: cacheable}:
+			case jobs <- fileJob{e: e, f: f, rec: rec, blocks: st.Blocks, cache: cacheable}:
 			case <-ctx.Done():
 				f.Close()
 				return ctx.Err()
@@ -368,14 +390,11 @@ func readlinkat(fd int, name string) (string, error) {
 	}
 }
 
-// dataRegions finds the data regions of a file that has fewer blocks than
-// its size needs. It returns nil for a dense file.
-func dataRegions(f *os.File, size int64) ([]Region, error) {
-	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
-		return nil, err
-	}
-	if st.Blocks*512 >= size {
+// dataRegions finds the data regions of a file that has fewer blocks (of
+// 512 bytes, as stat counts them) than its size needs. It returns nil for
+// a dense file.
+func dataRegions(f *os.File, size, blocks int64) ([]Region, error) {
+	if blocks*512 >= size {
 		return nil, nil
 	}
 	fd := int(f.Fd())
@@ -430,8 +449,11 @@ type worker struct {
 
 // newWorker makes compression state for inputs of up to window bytes.
 func (s *Store) newWorker(window int) (*worker, error) {
+	// sha256 covers integrity, so no frame CRC. Entropy-coding literals
+	// even where no match is found pays on text and objects at
+	// SpeedFastest (the other levels do it anyway).
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(s.level()), zstd.WithEncoderConcurrency(1),
-		zstd.WithEncoderCRC(false), zstd.WithWindowSize(window)) // sha256 covers integrity
+		zstd.WithEncoderCRC(false), zstd.WithWindowSize(window), zstd.WithAllLitEntropyCompression(true))
 	if err != nil {
 		return nil, fmt.Errorf("new encoder: %w", err)
 	}
@@ -460,7 +482,12 @@ func (sn *snapshotter) file(ctx context.Context, w *worker, j fileJob) error {
 	if sn.opts.ReadHook != nil {
 		sn.opts.ReadHook(e.Path)
 	}
-	regions, err := dataRegions(j.f, e.Size)
+	x, err := readFdXattrs(int(j.f.Fd()))
+	if err != nil {
+		return fmt.Errorf("%s: %w", e.Path, err)
+	}
+	e.Xattrs = x
+	regions, err := dataRegions(j.f, e.Size, j.blocks)
 	if err != nil {
 		return fmt.Errorf("find data regions of %s: %w", e.Path, err)
 	}
@@ -477,8 +504,11 @@ func (sn *snapshotter) file(ctx context.Context, w *worker, j fileJob) error {
 				return fmt.Errorf("read %s: %w", e.Path, err)
 			}
 			sm = sha256.Sum256(buf)
-			if err := sn.packs.add(ctx, sn.s.idx, sm, buf); err != nil {
-				return err
+			// a store from before packMax grew keeps some in blob files
+			if stored < legacyPackMax || !sn.s.hasBlob(sm, stored) {
+				if err := sn.packs.add(ctx, sn.s.idx, sm, buf); err != nil {
+					return err
+				}
 			}
 		} else {
 			sm, err = sn.large(ctx, w, j.f, e, regions)
@@ -516,40 +546,77 @@ func checkUnchanged(f *os.File, rec *statRec) error {
 	return nil
 }
 
-// large hashes a big file, and if its content is not stored yet, compresses
-// it in verified chunks into a temp blob that commit renames into place.
+// large stores a big file's content as a blob of its own, compressed in
+// verified chunks into a temp blob that commit renames into place. While
+// most large files of this snapshot are new, it reads the file once,
+// hashing and compressing together, and drops the temp blob if the
+// content turns out stored; otherwise it hashes first and compresses only
+// new content.
 func (sn *snapshotter) large(ctx context.Context, w *worker, f *os.File, e *Entry, regions []Region) (sum, error) {
 	var sm sum
 	if cap(w.in) < chunkSize {
 		w.in = make([]byte, chunkSize)
 	}
 	buf := w.in[:chunkSize]
+	if sn.largeStored.Load() > sn.largeNew.Load() {
+		h := sha256.New()
+		if _, err := io.CopyBuffer(h, contentReader(f, e.Size, regions), buf); err != nil {
+			return sm, fmt.Errorf("read %s: %w", e.Path, err)
+		}
+		copy(sm[:], h.Sum(nil))
+		if sn.s.hasBlob(sm, packMax) || !sn.sess.claim(sm) {
+			sn.largeStored.Add(1)
+			return sm, nil
+		}
+		sn.largeNew.Add(1)
+		tmp, err := sn.compress(ctx, w, contentReader(f, e.Size, regions), e, nil)
+		if err != nil {
+			sn.sess.unclaim(sm)
+			return sm, err
+		}
+		sn.sess.addBlob(sm, tmp)
+		return sm, nil
+	}
 	h := sha256.New()
-	if _, err := io.CopyBuffer(h, contentReader(f, e.Size, regions), buf); err != nil {
-		return sm, fmt.Errorf("read %s: %w", e.Path, err)
+	tmp, err := sn.compress(ctx, w, contentReader(f, e.Size, regions), e, h)
+	if err != nil {
+		return sm, err
 	}
 	copy(sm[:], h.Sum(nil))
 	if sn.s.hasBlob(sm, packMax) || !sn.sess.claim(sm) {
+		sn.largeStored.Add(1)
+		os.Remove(tmp)
 		return sm, nil
 	}
+	sn.largeNew.Add(1)
+	sn.sess.addBlob(sm, tmp)
+	return sm, nil
+}
+
+// compress writes r in verified chunkSize frames to a new temp file,
+// feeding what it reads to h too when h is not nil, and returns the
+// temp file's name. w.in must hold chunkSize bytes.
+func (sn *snapshotter) compress(ctx context.Context, w *worker, r io.Reader, e *Entry, h hash.Hash) (string, error) {
 	tmp, err := sn.s.createTemp("blob-")
 	if err != nil {
-		return sm, fmt.Errorf("store %s: %w", e.Path, err)
+		return "", fmt.Errorf("store %s: %w", e.Path, err)
 	}
-	fail := func(err error) (sum, error) {
+	fail := func(err error) (string, error) {
 		tmp.Close()
 		os.Remove(tmp.Name())
-		sn.sess.unclaim(sm)
-		return sm, err
+		return "", err
 	}
-	r := contentReader(f, e.Size, regions)
+	buf := w.in[:chunkSize]
 	for {
 		if err := ctx.Err(); err != nil {
 			return fail(err)
 		}
-		n, rerr := io.ReadFull(r, buf)
-		if n > 0 {
-			w.out, w.scratch, err = encodeVerified(w.enc, w.dec, buf[:n], w.out[:0], w.scratch)
+		m, rerr := io.ReadFull(r, buf)
+		if m > 0 {
+			if h != nil {
+				h.Write(buf[:m])
+			}
+			w.out, w.scratch, err = encodeVerified(w.enc, w.dec, buf[:m], w.out[:0], w.scratch)
 			if err != nil {
 				return fail(fmt.Errorf("compress %s: %w", e.Path, err))
 			}
@@ -566,11 +633,9 @@ func (sn *snapshotter) large(ctx context.Context, w *worker, f *os.File, e *Entr
 	}
 	if err := tmp.Close(); err != nil {
 		os.Remove(tmp.Name())
-		sn.sess.unclaim(sm)
-		return sm, fmt.Errorf("store %s: %w", e.Path, err)
+		return "", fmt.Errorf("store %s: %w", e.Path, err)
 	}
-	sn.sess.addBlob(sm, tmp.Name())
-	return sm, nil
+	return tmp.Name(), nil
 }
 
 // packBuild is a pack being assembled: the raw data and its blobs.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -78,6 +79,61 @@ func readXattrs(dirfd int, name, full string) (map[string][]byte, error) {
 		m[k] = v
 	}
 	return m, nil
+}
+
+// readFdXattrs reads every extended attribute of the open file fd: no
+// path lookup at all, cheaper than readXattrs for a file opened anyway.
+func readFdXattrs(fd int) (map[string][]byte, error) {
+	list, err := fdXattrCall(func(b []byte) (int, error) { return unix.Flistxattr(fd, b) })
+	if err != nil {
+		if errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EOPNOTSUPP) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list xattrs: %w", err)
+	}
+	var m map[string][]byte
+	for len(list) > 0 {
+		k, rest, _ := strings.Cut(string(list), "\x00")
+		list = list[len(list)-len(rest):]
+		if k == "" {
+			continue
+		}
+		v, err := fdXattrCall(func(b []byte) (int, error) { return unix.Fgetxattr(fd, k, b) })
+		if errors.Is(err, unix.ENODATA) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("get xattr %s: %w", k, err)
+		}
+		if m == nil {
+			m = map[string][]byte{}
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// fdXattrCall runs an f*xattr call that fills a buffer, growing the
+// buffer until the value fits (it may grow between the size query and
+// the read).
+func fdXattrCall(call func([]byte) (int, error)) ([]byte, error) {
+	var stack [256]byte
+	buf := stack[:]
+	for {
+		n, err := call(buf)
+		if err == unix.ERANGE {
+			n, err = call(nil)
+			if err != nil {
+				return nil, err
+			}
+			buf = make([]byte, n+64)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return slices.Clone(buf[:n]), nil
+	}
 }
 
 // futimens sets the times of the open file fd (utimensat with a NULL path).
