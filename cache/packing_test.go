@@ -1,0 +1,87 @@
+package cache
+
+import (
+	"context"
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// TestWhereContentGoes: contents below packMax share packs, larger ones
+// get blob files, equal contents are stored once, and nothing is left in
+// tmp/ (also when a large file read in one pass turns out stored).
+func TestWhereContentGoes(t *testing.T) {
+	requireRoot(t)
+	ctx := context.Background()
+	big := bigData(3<<20 + 5)
+	tests := []struct {
+		name         string
+		files        map[string]string
+		rehash       bool // snapshot a second time with Rehash
+		blobs, packs int
+	}{
+		{"small and mid-size share a pack", map[string]string{"/a": bigData(10 << 10), "/b": bigData(500 << 10), "/c": bigData(packMax - 1)}, false, 0, 1},
+		{"packMax and up get a blob", map[string]string{"/a": bigData(packMax), "/b": big}, false, 2, 0},
+		{"equal large contents stored once", map[string]string{"/a": big, "/b": big, "/c": big}, false, 1, 0},
+		{"stored large contents again", map[string]string{"/a": big, "/b": big + "x", "/c": bigData(2 << 20)}, true, 3, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := filepath.Join(t.TempDir(), "src")
+			must(t, "mkdir", os.Mkdir(src, 0o755))
+			var fxs []fx
+			for p, data := range tc.files {
+				fxs = append(fxs, fx{path: p, kind: 'f', data: data, mode: 0o644})
+			}
+			buildTree(t, src, fxs)
+			s := newStore(t)
+			d := snap(t, s, src, SnapshotOptions{})
+			if tc.rehash {
+				if d2 := snap(t, s, src, SnapshotOptions{Rehash: true}); d2 != d {
+					t.Fatalf("rehash: digest %s, want %s", d2, d)
+				}
+			}
+			if n := countFiles(t, s.path(dirBlobs)); n != tc.blobs {
+				t.Errorf("%d blob files, want %d", n, tc.blobs)
+			}
+			if n := countFiles(t, s.path(dirPacks)); n != tc.packs {
+				t.Errorf("%d packs, want %d", n, tc.packs)
+			}
+			if n := countFiles(t, s.path(dirTmp)); n != 0 {
+				t.Errorf("%d files left in tmp/", n)
+			}
+			dst := filepath.Join(t.TempDir(), "dst")
+			must(t, "restore", s.Restore(ctx, d, dst, RestoreOptions{}))
+			compareObserved(t, observe(t, src), observe(t, dst))
+		})
+	}
+}
+
+// TestLegacyBlobFile: a store written when contents from 128 KiB were blob
+// files keeps serving them; a snapshot finds them stored and packs no
+// second copy.
+func TestLegacyBlobFile(t *testing.T) {
+	requireRoot(t)
+	ctx := context.Background()
+	data := bigData(300 << 10)
+	src := filepath.Join(t.TempDir(), "src")
+	must(t, "mkdir", os.Mkdir(src, 0o755))
+	buildTree(t, src, []fx{{path: "/mid", kind: 'f', data: data, mode: 0o644}})
+
+	s := newStore(t)
+	enc, err := zstd.NewWriter(nil)
+	must(t, "encoder", err)
+	sm := sha256.Sum256([]byte(data))
+	must(t, "write legacy blob", os.WriteFile(s.blobPath(digestOf(sm)), enc.EncodeAll([]byte(data), nil), 0o600))
+
+	d := snap(t, s, src, SnapshotOptions{})
+	if n := countFiles(t, s.path(dirPacks)); n != 0 {
+		t.Errorf("%d packs, want 0: the blob file already holds the content", n)
+	}
+	dst := filepath.Join(t.TempDir(), "dst")
+	must(t, "restore", s.Restore(ctx, d, dst, RestoreOptions{}))
+	compareObserved(t, observe(t, src), observe(t, dst))
+}
