@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -83,5 +85,29 @@ func TestLegacyBlobFile(t *testing.T) {
 	}
 	dst := filepath.Join(t.TempDir(), "dst")
 	must(t, "restore", s.Restore(ctx, d, dst, RestoreOptions{}))
+	compareObserved(t, observe(t, src), observe(t, dst))
+}
+
+// TestRestoreUnderSetgidDir: files created below a setgid directory take
+// its group; a restore there still gives every file its recorded owner.
+func TestRestoreUnderSetgidDir(t *testing.T) {
+	requireRoot(t)
+	src := filepath.Join(t.TempDir(), "src")
+	must(t, "mkdir", os.Mkdir(src, 0o755))
+	buildTree(t, src, []fx{
+		{path: "/d", kind: 'd', mode: 0o755},
+		{path: "/d/root-owned", kind: 'f', data: "x", mode: 0o644},
+		{path: "/d/empty", kind: 'f', mode: 0o644},
+		{path: "/d/big", kind: 'f', data: bigData(2 << 20), mode: 0o644},
+		{path: "/other", kind: 'f', data: "y", mode: 0o600, uid: 5, gid: 6},
+	})
+	s := newStore(t)
+	d := snap(t, s, src, SnapshotOptions{})
+	parent := filepath.Join(t.TempDir(), "setgid")
+	must(t, "mkdir", os.Mkdir(parent, 0o755))
+	must(t, "chown", os.Chown(parent, 0, 4242))
+	must(t, "chmod", unix.Chmod(parent, 0o2755)) // os.Chmod wants os.ModeSetgid
+	dst := filepath.Join(parent, "dst")
+	must(t, "restore", s.Restore(context.Background(), d, dst, RestoreOptions{}))
 	compareObserved(t, observe(t, src), observe(t, dst))
 }

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -150,9 +151,26 @@ type restorer struct {
 	// linked holds the paths that are hardlink targets: creating the
 	// links changes their ctime.
 	linked map[string]bool
+
+	// owner is who owns a file this process creates: its euid and egid,
+	// as no directory of the tree is setgid while it is being filled,
+	// unless the target directory is (or its group is not egid); then
+	// ownerKnown is false and every file is chowned.
+	owner      struct{ uid, gid uint32 }
+	ownerKnown bool
+
+	bufs sync.Pool // *[]byte of copyBufSize, for streamed contents
 }
 
 func (rs *restorer) run(ctx context.Context) error {
+	var st unix.Stat_t
+	if err := unix.Stat(rs.r.root, &st); err != nil {
+		return fmt.Errorf("stat %s: %w", rs.r.root, err)
+	}
+	rs.owner.uid, rs.owner.gid = uint32(os.Geteuid()), uint32(os.Getegid())
+	// a setgid directory (or a grpid mount) hands its group down
+	rs.ownerKnown = st.Mode&unix.S_ISGID == 0 && st.Gid == rs.owner.gid
+	rs.bufs.New = func() any { b := make([]byte, copyBufSize); return &b }
 	needs := map[sum][]*Entry{}
 	var order []sum
 	var hardlinks []*Entry
@@ -241,7 +259,7 @@ func (rs *restorer) create(e *Entry) error {
 				err = f.Truncate(e.Size)
 			}
 			if err == nil {
-				err = finishFd(f, e)
+				err = rs.finishFd(f, e)
 			}
 			if err == nil {
 				err = rs.remember(f, e, sum{}, false)
@@ -268,12 +286,16 @@ func (rs *restorer) create(e *Entry) error {
 	return rs.finishAt(dirfd, name, e)
 }
 
-// finishFd applies metadata to an open regular file: owner first (it
-// clears setuid bits and capabilities), then xattrs, mode, and times last.
-func finishFd(f *os.File, e *Entry) error {
+// finishFd applies metadata to a regular file this restore created: owner
+// first (it clears setuid bits and capabilities), then xattrs, mode, and
+// times last. The chown is skipped when the file was created with the
+// right owner.
+func (rs *restorer) finishFd(f *os.File, e *Entry) error {
 	fd := int(f.Fd())
-	if err := unix.Fchown(fd, int(e.UID), int(e.GID)); err != nil {
-		return fmt.Errorf("chown: %w", err)
+	if !rs.ownerKnown || e.UID != rs.owner.uid || e.GID != rs.owner.gid {
+		if err := unix.Fchown(fd, int(e.UID), int(e.GID)); err != nil {
+			return fmt.Errorf("chown: %w", err)
+		}
 	}
 	for _, k := range sortedKeys(e.Xattrs) {
 		if err := unix.Fsetxattr(fd, k, e.Xattrs[k], 0); err != nil {
@@ -368,15 +390,19 @@ func (rs *restorer) contents(ctx context.Context, needs map[sum][]*Entry, order 
 		}
 		large = append(large, sm)
 	}
+	// largest first, so that no long task runs alone at the end
+	slices.SortStableFunc(large, func(a, b sum) int {
+		return cmp.Compare(needs[b][0].StoredSize(), needs[a][0].StoredSize())
+	})
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(rs.s.Workers, 1))
-	for _, p := range packOrder {
-		g.Go(func() error { return rs.fromPack(gctx, p, needs) })
-	}
 	for _, sm := range large {
 		for _, e := range needs[sm] {
 			g.Go(func() error { return rs.fromBlob(gctx, sm, e) })
 		}
+	}
+	for _, p := range packOrder {
+		g.Go(func() error { return rs.fromPack(gctx, p, needs) })
 	}
 	return g.Wait()
 }
@@ -487,9 +513,9 @@ func (rs *restorer) writeFile(e *Entry, r io.Reader, sm sum) error {
 		return fmt.Errorf("create %s: %w", e.Path, err)
 	}
 	f := os.NewFile(uintptr(fd), e.Path)
-	err = writeContent(f, e, r)
+	err = rs.writeContent(f, e, r)
 	if err == nil {
-		err = finishFd(f, e)
+		err = rs.finishFd(f, e)
 	}
 	if err == nil {
 		err = rs.remember(f, e, sm, true)
@@ -568,7 +594,7 @@ const copyBufSize = 1 << 20
 // small buffer.
 type onlyWriter struct{ io.Writer }
 
-func writeContent(f *os.File, e *Entry, r io.Reader) error {
+func (rs *restorer) writeContent(f *os.File, e *Entry, r io.Reader) error {
 	if e.Sparse == nil {
 		var n int64
 		var err error
@@ -577,7 +603,9 @@ func writeContent(f *os.File, e *Entry, r io.Reader) error {
 			m, err = f.Write(mr.b)
 			n = int64(m)
 		} else {
-			n, err = io.CopyBuffer(onlyWriter{f}, r, make([]byte, copyBufSize))
+			buf := rs.bufs.Get().(*[]byte)
+			n, err = io.CopyBuffer(onlyWriter{f}, r, *buf)
+			rs.bufs.Put(buf)
 		}
 		if err != nil {
 			return err
