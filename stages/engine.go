@@ -457,6 +457,15 @@ func (e *Engine) buildStage(ctx context.Context, st *manifests.Stage, p *StagePl
 	// Times of packages built earlier (cached now), by step key, for the
 	// timing table: a resumed stage still shows what its packages took.
 	oldSecs := e.loadStepTimes()
+	// A store older than the times file still has them in the stage's
+	// last record.
+	if prev, _ := e.loadStageRecord(st.Name); prev != nil {
+		for _, s := range prev.Steps {
+			if _, ok := oldSecs[s.Key.String()]; !ok && s.Seconds > 0 {
+				oldSecs[s.Key.String()] = s.Seconds
+			}
+		}
+	}
 	if st.Root == manifests.RootSeed {
 		// Restore the seed before the clock of the first package starts.
 		if _, err := e.seedRoot(ctx, seed); err != nil {
@@ -532,7 +541,10 @@ func (e *Engine) sbu(t []Timing, st *manifests.Stage) []Timing {
 			unit = e.loadStepTimes()["package:"+e.M.SBU]
 		}
 	}
-	if unit == 0 {
+	// Without a declared unit the first package built is the unit; with
+	// one whose time is not known, there is no SBU column rather than a
+	// wrong one.
+	if unit == 0 && e.M.SBU == "" {
 		for _, x := range t {
 			if !x.Cached && x.Seconds > 0 {
 				unit = x.Seconds

@@ -244,16 +244,29 @@ func (g *globals) reporter() stages.Reporter {
 func timingTable(stage string, t []stages.Timing) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "timings of stage %s:\n  %-28s %10s %8s\n", stage, "package", "seconds", "SBU")
-	total := 0.0
+	total, unknown := 0.0, false
 	for _, r := range t {
 		note := ""
 		if r.Cached {
 			note = " (cached)"
 		}
-		fmt.Fprintf(&b, "  %-28s %10.1f %8.2f%s\n", r.Package, r.Seconds, r.SBU, note)
+		// A cached package built before times were kept has no time; an
+		// SBU needs the unit package's time.
+		secs, sbu := fmt.Sprintf("%.1f", r.Seconds), fmt.Sprintf("%.2f", r.SBU)
+		if r.Seconds == 0 && r.Cached {
+			secs, unknown = "?", true
+		}
+		if r.SBU == 0 && r.Seconds > 0 {
+			sbu = "-"
+		}
+		fmt.Fprintf(&b, "  %-28s %10s %8s%s\n", r.Package, secs, sbu, note)
 		total += r.Seconds
 	}
-	fmt.Fprintf(&b, "  %-28s %10.1f\n", "total", total)
+	more := ""
+	if unknown {
+		more = " (+ packages of unknown time)"
+	}
+	fmt.Fprintf(&b, "  %-28s %10.1f%s\n", "total", total, more)
 	return b.String()
 }
 
