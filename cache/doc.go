@@ -62,7 +62,9 @@
 // A pack is one zstd frame of its blobs' contents concatenated, then an
 // index (per blob: 32-byte sha256, uvarint length; offsets are cumulative),
 // then a trailer: data length and index length as little-endian uint64 and
-// "XBPACK1\n". A pack is named by the sha256 of the whole file. Packing
+// "XBPACK1\n". A pack is named by the sha256 of its index and trailer
+// (packs written before 2026-11-30: of the whole file); the index names
+// the content, and restore checks every blob's sha256 anyway. Packing
 // small files makes the store about as small as a solid tar.zst (tens of
 // thousands of files compressed one by one would not be) and spares the
 // filesystem one inode per file. Contents up to 1 MiB go into packs: each

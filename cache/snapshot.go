@@ -202,6 +202,17 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 	}
 	sn.report(true)
 
+	// the stat cache is written beside the rest: it only speeds up the
+	// next snapshot, which checks that the blobs it names are stored
+	statDone := make(chan error, 1)
+	go func() { statDone <- sn.s.saveStatCache(dir, sn.newCache) }()
+	d, err := sn.finish()
+	return d, errors.Join(err, <-statDone)
+}
+
+// finish encodes the tree, makes the blobs durable and visible, and
+// writes the manifest last.
+func (sn *snapshotter) finish() (digest.Digest, error) {
 	tree, err := sn.tree()
 	if err != nil {
 		return "", err
@@ -215,9 +226,6 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 		return "", err
 	}
 	if err := sn.s.writeSnapshot(d, raw); err != nil {
-		return "", err
-	}
-	if err := sn.s.saveStatCache(dir, sn.newCache); err != nil {
 		return "", err
 	}
 	return d, nil
@@ -721,7 +729,9 @@ func (b *packBuilder) flush(ctx context.Context) error {
 }
 
 // writePack compresses and verifies a pack and writes it to a temp file
-// named by commit after the hash of its bytes.
+// that commit renames to the pack's name: the hash of its index and
+// trailer, which name every blob's sha256 and length, so the name stands
+// for the content without hashing the compressed bytes again.
 func (s *Store) writePack(ctx context.Context, w *worker, sess *writeSession, pb packBuild) error {
 	var err error
 	w.out, w.scratch, err = encodeVerified(w.enc, w.dec, pb.data, w.out[:0], w.scratch)
@@ -730,12 +740,7 @@ func (s *Store) writePack(ctx context.Context, w *worker, sess *writeSession, pb
 	}
 	p := &pack{dataLen: int64(len(w.out)), rawLen: int64(len(pb.data)), blobs: pb.blobs}
 	tail := encodePackTail(p)
-	h := sha256.New()
-	h.Write(w.out)
-	h.Write(tail)
-	var name sum
-	copy(name[:], h.Sum(nil))
-	p.name = digestOf(name).Encoded()
+	p.name = digestOf(sha256.Sum256(tail)).Encoded()
 	p.fileSize = int64(len(w.out) + len(tail))
 	tmp, err := s.createTemp("pack-")
 	if err != nil {
