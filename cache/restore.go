@@ -254,7 +254,7 @@ func (rs *restorer) create(e *Entry) error {
 		var fd int
 		fd, err = unix.Openat(dirfd, name, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 		if err == nil {
-			f := os.NewFile(uintptr(fd), e.Path)
+			f := fdFile{fd, e.Path}
 			if e.Size > 0 {
 				err = f.Truncate(e.Size)
 			}
@@ -290,8 +290,8 @@ func (rs *restorer) create(e *Entry) error {
 // first (it clears setuid bits and capabilities), then xattrs, mode, and
 // times last. The chown is skipped when the file was created with the
 // right owner.
-func (rs *restorer) finishFd(f *os.File, e *Entry) error {
-	fd := int(f.Fd())
+func (rs *restorer) finishFd(f fdFile, e *Entry) error {
+	fd := f.fd
 	if !rs.ownerKnown || e.UID != rs.owner.uid || e.GID != rs.owner.gid {
 		if err := unix.Fchown(fd, int(e.UID), int(e.GID)); err != nil {
 			return fmt.Errorf("chown: %w", err)
@@ -512,7 +512,7 @@ func (rs *restorer) writeFile(e *Entry, r io.Reader, sm sum) error {
 	if err != nil {
 		return fmt.Errorf("create %s: %w", e.Path, err)
 	}
-	f := os.NewFile(uintptr(fd), e.Path)
+	f := fdFile{fd, e.Path}
 	err = rs.writeContent(f, e, r)
 	if err == nil {
 		err = rs.finishFd(f, e)
@@ -538,9 +538,9 @@ func (rs *restorer) writeFile(e *Entry, r io.Reader, sm sum) error {
 
 // remember records a restored file in the stat cache the restore leaves
 // for dir, so the next Snapshot of dir does not read it again.
-func (rs *restorer) remember(f *os.File, e *Entry, sm sum, hasSum bool) error {
+func (rs *restorer) remember(f fdFile, e *Entry, sm sum, hasSum bool) error {
 	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+	if err := unix.Fstat(f.fd, &st); err != nil {
 		return err
 	}
 	rec := statRec{Ino: st.Ino, Size: st.Size, MtimeNs: st.Mtim.Nano(), CtimeNs: st.Ctim.Nano(), Sum: sm, HasSum: hasSum, Sparse: e.Sparse}
@@ -590,11 +590,7 @@ func (m *memReader) Read(p []byte) (int, error) {
 // copyBufSize: large writes, few syscalls.
 const copyBufSize = 1 << 20
 
-// onlyWriter hides os.File's ReadFrom, whose fallback copies through a
-// small buffer.
-type onlyWriter struct{ io.Writer }
-
-func (rs *restorer) writeContent(f *os.File, e *Entry, r io.Reader) error {
+func (rs *restorer) writeContent(f fdFile, e *Entry, r io.Reader) error {
 	if e.Sparse == nil {
 		var n int64
 		var err error
@@ -604,7 +600,7 @@ func (rs *restorer) writeContent(f *os.File, e *Entry, r io.Reader) error {
 			n = int64(m)
 		} else {
 			buf := rs.bufs.Get().(*[]byte)
-			n, err = io.CopyBuffer(onlyWriter{f}, r, *buf)
+			n, err = io.CopyBuffer(f, r, *buf)
 			rs.bufs.Put(buf)
 		}
 		if err != nil {
@@ -619,7 +615,7 @@ func (rs *restorer) writeContent(f *os.File, e *Entry, r io.Reader) error {
 		if _, err := f.Seek(g.Offset, io.SeekStart); err != nil {
 			return err
 		}
-		if _, err := io.CopyN(onlyWriter{f}, r, g.Length); err != nil {
+		if _, err := io.CopyN(f, r, g.Length); err != nil {
 			return err
 		}
 	}

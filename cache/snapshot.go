@@ -91,7 +91,7 @@ type linkGroup struct {
 
 type fileJob struct {
 	e      *Entry
-	f      *os.File
+	f      fdFile
 	rec    statRec
 	blocks int64 // 512-byte blocks allocated, from the walk's stat
 	cache  bool
@@ -358,7 +358,7 @@ func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<-
 			if err != nil {
 				return fmt.Errorf("open %s: %w", p, err)
 			}
-			f := os.NewFile(uintptr(fd2), p)
+			f := fdFile{fd2, p}
 			select {
 			case jobs <- fileJob{e: e, f: f, rec: rec, blocks: st.Blocks, cache: cacheable}:
 			case <-ctx.Done():
@@ -401,11 +401,10 @@ func readlinkat(fd int, name string) (string, error) {
 // dataRegions finds the data regions of a file that has fewer blocks (of
 // 512 bytes, as stat counts them) than its size needs. It returns nil for
 // a dense file.
-func dataRegions(f *os.File, size, blocks int64) ([]Region, error) {
+func dataRegions(fd int, size, blocks int64) ([]Region, error) {
 	if blocks*512 >= size {
 		return nil, nil
 	}
-	fd := int(f.Fd())
 	regions := []Region{}
 	var off int64
 	for off < size {
@@ -434,7 +433,7 @@ func dataRegions(f *os.File, size, blocks int64) ([]Region, error) {
 
 // contentReader reads a file's stored content: the whole file, or its
 // data regions concatenated.
-func contentReader(f *os.File, size int64, regions []Region) io.Reader {
+func contentReader(f io.ReaderAt, size int64, regions []Region) io.Reader {
 	if regions == nil {
 		return io.NewSectionReader(f, 0, size)
 	}
@@ -490,12 +489,12 @@ func (sn *snapshotter) file(ctx context.Context, w *worker, j fileJob) error {
 	if sn.opts.ReadHook != nil {
 		sn.opts.ReadHook(e.Path)
 	}
-	x, err := readFdXattrs(int(j.f.Fd()))
+	x, err := readFdXattrs(j.f.fd)
 	if err != nil {
 		return fmt.Errorf("%s: %w", e.Path, err)
 	}
 	e.Xattrs = x
-	regions, err := dataRegions(j.f, e.Size, j.blocks)
+	regions, err := dataRegions(j.f.fd, e.Size, j.blocks)
 	if err != nil {
 		return fmt.Errorf("find data regions of %s: %w", e.Path, err)
 	}
@@ -527,7 +526,7 @@ func (sn *snapshotter) file(ctx context.Context, w *worker, j fileJob) error {
 		e.Digest = digestOf(sm)
 		sn.bytes.Add(stored)
 	}
-	if err := checkUnchanged(j.f, &j.rec); err != nil {
+	if err := checkUnchanged(j.f.fd, &j.rec); err != nil {
 		return fmt.Errorf("read %s: %w", e.Path, err)
 	}
 	if j.cache {
@@ -543,9 +542,9 @@ func (sn *snapshotter) file(ctx context.Context, w *worker, j fileJob) error {
 
 var errChanged = errors.New("file changed while being snapshotted")
 
-func checkUnchanged(f *os.File, rec *statRec) error {
+func checkUnchanged(fd int, rec *statRec) error {
 	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+	if err := unix.Fstat(fd, &st); err != nil {
 		return err
 	}
 	if st.Size != rec.Size || st.Mtim.Nano() != rec.MtimeNs || st.Ctim.Nano() != rec.CtimeNs {
@@ -560,7 +559,7 @@ func checkUnchanged(f *os.File, rec *statRec) error {
 // hashing and compressing together, and drops the temp blob if the
 // content turns out stored; otherwise it hashes first and compresses only
 // new content.
-func (sn *snapshotter) large(ctx context.Context, w *worker, f *os.File, e *Entry, regions []Region) (sum, error) {
+func (sn *snapshotter) large(ctx context.Context, w *worker, f io.ReaderAt, e *Entry, regions []Region) (sum, error) {
 	var sm sum
 	if cap(w.in) < chunkSize {
 		w.in = make([]byte, chunkSize)

@@ -3,6 +3,7 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,6 +80,78 @@ func readXattrs(dirfd int, name, full string) (map[string][]byte, error) {
 		m[k] = v
 	}
 	return m, nil
+}
+
+// fdFile is an open regular file used through its descriptor alone.
+// os.NewFile would ask the kernel whether the descriptor is non-blocking
+// (one fcntl per file) and route every call through the runtime poller,
+// neither of which a regular file needs; with tens of thousands of files
+// that is measurable.
+type fdFile struct {
+	fd   int
+	name string
+}
+
+// ReadAt reads len(p) bytes at off, or fails (io.EOF at the end).
+func (f fdFile) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := unix.Pread(f.fd, p[n:], off+int64(n))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, &os.PathError{Op: "read", Path: f.name, Err: err}
+		}
+		if m == 0 {
+			return n, io.EOF
+		}
+		n += m
+	}
+	return n, nil
+}
+
+// Write writes all of p.
+func (f fdFile) Write(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := unix.Write(f.fd, p[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, &os.PathError{Op: "write", Path: f.name, Err: err}
+		}
+		if m == 0 {
+			return n, io.ErrShortWrite
+		}
+		n += m
+	}
+	return n, nil
+}
+
+func (f fdFile) Seek(off int64, whence int) (int64, error) {
+	n, err := unix.Seek(f.fd, off, whence)
+	if err != nil {
+		return n, &os.PathError{Op: "seek", Path: f.name, Err: err}
+	}
+	return n, nil
+}
+
+func (f fdFile) Truncate(size int64) error {
+	if err := unix.Ftruncate(f.fd, size); err != nil {
+		return &os.PathError{Op: "truncate", Path: f.name, Err: err}
+	}
+	return nil
+}
+
+// Close closes the descriptor; like os.File, it does not retry on EINTR
+// (Linux has released the descriptor by then).
+func (f fdFile) Close() error {
+	if err := unix.Close(f.fd); err != nil {
+		return &os.PathError{Op: "close", Path: f.name, Err: err}
+	}
+	return nil
 }
 
 // readFdXattrs reads every extended attribute of the open file fd: no
