@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"slices"
 	"strings"
 
@@ -147,13 +146,17 @@ func (t *Tree) MarshalBinary() ([]byte, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
-	var b []byte
+	return t.encode(make([]byte, 0, 128*len(t.Entries))), nil
+}
+
+// encode appends the encoding of a valid tree to b.
+func (t *Tree) encode(b []byte) []byte {
 	b = append(b, treeMagic...)
 	b = binary.AppendUvarint(b, uint64(len(t.Entries)))
 	for i := range t.Entries {
 		b = appendEntry(b, &t.Entries[i])
 	}
-	return b, nil
+	return b
 }
 
 func appendString(b []byte, s string) []byte {
@@ -331,8 +334,7 @@ func (t *Tree) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	// canonical check: re-encoding must give the same bytes
-	again, _ := nt.MarshalBinary()
-	if !bytes.Equal(again, data) {
+	if again := nt.encode(make([]byte, 0, len(data))); !bytes.Equal(again, data) {
 		return errors.New("decode tree: not in canonical form")
 	}
 	*t = nt
@@ -354,10 +356,10 @@ func (t *Tree) Validate() error {
 			if e.Path <= t.Entries[i-1].Path {
 				return fmt.Errorf("invalid tree: entry %q: not sorted or duplicate", e.Path)
 			}
-			if !strings.HasPrefix(e.Path, "/") || path.Clean(e.Path) != e.Path || e.Path == "/" || strings.ContainsRune(e.Path, 0) {
+			if !cleanRooted(e.Path) {
 				return fmt.Errorf("invalid tree: entry %q: path not clean and rooted", e.Path)
 			}
-			parent := path.Dir(e.Path)
+			parent := e.Path[:max(strings.LastIndexByte(e.Path, '/'), 1)] // clean: "/a/b" -> "/a", "/a" -> "/"
 			pi, ok := idx[parent]
 			if !ok || t.Entries[pi].Type != TypeDir {
 				return fmt.Errorf("invalid tree: entry %q: parent is not a directory in the tree", e.Path)
@@ -438,11 +440,45 @@ func validSHA256(d digest.Digest) bool {
 	if !ok || len(hexPart) != 64 {
 		return false
 	}
+	var bad byte
 	for i := 0; i < len(hexPart); i++ {
-		c := hexPart[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+		bad |= notLowerHex[hexPart[i]]
+	}
+	return bad == 0
+}
+
+// notLowerHex, indexed by a byte, is 1 unless the byte is 0-9 or a-f.
+const notLowerHex = "" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x00\x00\x00\x00\x00\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+
+// cleanRooted reports whether p is a rooted path other than "/" that
+// path.Clean leaves as it is and that holds no NUL: no empty, "." or ".."
+// element and no trailing slash. (path.Clean itself, per entry, was a
+// quarter of decoding a tree.)
+func cleanRooted(p string) bool {
+	if len(p) < 2 || p[0] != '/' || p[len(p)-1] == '/' {
+		return false
+	}
+	start := 1
+	for i := 1; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			if p[i] == 0 {
+				return false
+			}
+			continue
+		}
+		switch p[start:i] {
+		case "", ".", "..":
 			return false
 		}
+		start = i + 1
 	}
 	return true
 }
