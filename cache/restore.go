@@ -55,24 +55,41 @@ func (s *Store) Restore(ctx context.Context, snap digest.Digest, dir string, opt
 	if err != nil {
 		return fmt.Errorf("restore %s to %s: %w", snap, dir, err)
 	}
+	// where dir will be, symlinks resolved, names its stat cache
+	cdir, cerr := canonicalDir(abs)
+	if !inPlace {
+		cdir, cerr = canonicalDir(filepath.Dir(abs))
+		cdir = filepath.Join(cdir, filepath.Base(abs))
+	}
 	rs := &restorer{s: s, t: t, r: resolver{root: target}, opts: opts, cache: statCache{}}
 	rs.fn = opts.Progress
 	err = rs.run(ctx)
+	// The stat cache is written while directories get their metadata: it
+	// lets the next Snapshot of dir skip every file restored here. Left
+	// behind by a restore that fails after all, it matches no file (a
+	// file's ctime is its creation's).
+	statDone := make(chan error, 1)
+	if err == nil && cerr == nil {
+		go func() { statDone <- s.saveStatCache(cdir, rs.cache) }()
+	} else {
+		statDone <- nil
+	}
+	if err == nil {
+		err = rs.finishDirs(ctx)
+	}
 	if err == nil && !inPlace {
 		// unix.Rename, not os.Rename: os refuses to replace a directory
 		if err = unix.Rename(target, abs); err != nil {
 			err = fmt.Errorf("rename into place: %w", err)
 		}
 	}
+	serr := <-statDone
 	if err != nil {
 		cleanup(target, inPlace)
 		return fmt.Errorf("restore %s to %s: %w", snap, dir, err)
 	}
-	if cdir, err := canonicalDir(abs); err == nil {
-		// lets the next Snapshot of dir skip every file restored here
-		if err := s.saveStatCache(cdir, rs.cache); err != nil {
-			return fmt.Errorf("restore %s to %s: %w", snap, dir, err)
-		}
+	if serr != nil {
+		return fmt.Errorf("restore %s to %s: %w", snap, dir, serr)
 	}
 	return nil
 }
@@ -173,7 +190,7 @@ func (rs *restorer) run(ctx context.Context) error {
 	rs.bufs.New = func() any { b := make([]byte, copyBufSize); return &b }
 	needs := map[sum][]*Entry{}
 	var order []sum
-	var hardlinks []*Entry
+	var hardlinks, plain []*Entry
 	rs.linked = map[string]bool{}
 	for i := range rs.t.Entries {
 		e := &rs.t.Entries[i]
@@ -196,12 +213,15 @@ func (rs *restorer) run(ctx context.Context) error {
 			}
 			needs[sm] = append(needs[sm], e)
 			continue
+		case e.Type != TypeDir:
+			plain = append(plain, e) // created beside the contents
+			continue
 		}
 		if err := rs.create(e); err != nil {
 			return err
 		}
 	}
-	if err := rs.contents(ctx, needs, order); err != nil {
+	if err := rs.contents(ctx, needs, order, plain); err != nil {
 		return err
 	}
 	for _, e := range hardlinks {
@@ -209,9 +229,12 @@ func (rs *restorer) run(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := rs.relinked(); err != nil {
-		return err
-	}
+	return rs.relinked()
+}
+
+// finishDirs gives the directories their metadata, deepest first, once
+// nothing more is created in them.
+func (rs *restorer) finishDirs(ctx context.Context) error {
 	for i := len(rs.t.Entries) - 1; i >= 0; i-- {
 		e := &rs.t.Entries[i]
 		if e.Type != TypeDir {
@@ -375,8 +398,9 @@ func (rs *restorer) link(e *Entry) error {
 }
 
 // contents writes every regular file with content, in parallel: one task
-// per pack (streamed once, in order) and one per large blob.
-func (rs *restorer) contents(ctx context.Context, needs map[sum][]*Entry, order []sum) error {
+// per pack (streamed once, in order) and one per large blob; and creates
+// the entries without content (plain) in tasks of their own.
+func (rs *restorer) contents(ctx context.Context, needs map[sum][]*Entry, order []sum, plain []*Entry) error {
 	packs := map[*pack]bool{}
 	var packOrder []*pack
 	var large []sum
@@ -396,6 +420,19 @@ func (rs *restorer) contents(ctx context.Context, needs map[sum][]*Entry, order 
 	})
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(rs.s.Workers, 1))
+	for chunk := range slices.Chunk(plain, 512) {
+		g.Go(func() error {
+			for _, e := range chunk {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				if err := rs.create(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	for _, sm := range large {
 		for _, e := range needs[sm] {
 			g.Go(func() error { return rs.fromBlob(gctx, sm, e) })
