@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
@@ -418,12 +419,11 @@ func (rs *restorer) contents(ctx context.Context, needs map[sum][]*Entry, order 
 	slices.SortStableFunc(large, func(a, b sum) int {
 		return cmp.Compare(needs[b][0].StoredSize(), needs[a][0].StoredSize())
 	})
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(rs.s.Workers, 1))
+	var tasks []func(context.Context) error
 	for chunk := range slices.Chunk(plain, 512) {
-		g.Go(func() error {
+		tasks = append(tasks, func(ctx context.Context) error {
 			for _, e := range chunk {
-				if err := gctx.Err(); err != nil {
+				if err := ctx.Err(); err != nil {
 					return err
 				}
 				if err := rs.create(e); err != nil {
@@ -435,11 +435,25 @@ func (rs *restorer) contents(ctx context.Context, needs map[sum][]*Entry, order 
 	}
 	for _, sm := range large {
 		for _, e := range needs[sm] {
-			g.Go(func() error { return rs.fromBlob(gctx, sm, e) })
+			tasks = append(tasks, func(ctx context.Context) error { return rs.fromBlob(ctx, sm, e) })
 		}
 	}
 	for _, p := range packOrder {
-		g.Go(func() error { return rs.fromPack(gctx, p, needs) })
+		tasks = append(tasks, func(ctx context.Context) error { return rs.fromPack(ctx, p, needs) })
+	}
+	// a fixed set of workers takes the tasks in order: no goroutine and
+	// no hand-off per task
+	var next atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	for range min(max(rs.s.Workers, 1), len(tasks)) {
+		g.Go(func() error {
+			for i := next.Add(1) - 1; i < int64(len(tasks)); i = next.Add(1) - 1 {
+				if err := tasks[i](gctx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 	return g.Wait()
 }
