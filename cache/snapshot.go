@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -173,9 +174,19 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 			return nil
 		})
 	}
+	var raw []byte // the tree's encoding
 	g.Go(func() error {
 		wg.Wait()
-		return sn.packs.flush(gctx)
+		if err := sn.packs.flush(gctx); err != nil {
+			return err
+		}
+		// every entry is complete: encode the tree while the pack
+		// writers finish the last packs
+		tree, err := sn.tree()
+		if err == nil {
+			raw, err = tree.MarshalBinary()
+		}
+		return err
 	})
 	for range workers {
 		g.Go(func() error {
@@ -206,26 +217,29 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 	// next snapshot, which checks that the blobs it names are stored
 	statDone := make(chan error, 1)
 	go func() { statDone <- sn.s.saveStatCache(dir, sn.newCache) }()
-	d, err := sn.finish()
+	d, err := sn.finish(raw)
 	return d, errors.Join(err, <-statDone)
 }
 
-// finish encodes the tree, makes the blobs durable and visible, and
-// writes the manifest last.
-func (sn *snapshotter) finish() (digest.Digest, error) {
-	tree, err := sn.tree()
-	if err != nil {
-		return "", err
-	}
-	raw, err := tree.MarshalBinary()
-	if err != nil {
-		return "", err
-	}
+// finish makes the blobs durable and visible, compressing the manifest
+// meanwhile, and writes the manifest last.
+func (sn *snapshotter) finish(raw []byte) (digest.Digest, error) {
 	d := digest.FromBytes(raw)
-	if err := sn.sess.commit(); err != nil {
+	var comp []byte
+	compressed := make(chan error, 1)
+	go func() {
+		var err error
+		comp, err = sn.s.compressManifest(d, raw)
+		compressed <- err
+	}()
+	err := sn.sess.commit()
+	if cerr := <-compressed; err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return "", err
 	}
-	if err := sn.s.writeSnapshot(d, raw); err != nil {
+	if err := sn.s.writeSnapshot(d, comp); err != nil {
 		return "", err
 	}
 	return d, nil
@@ -850,17 +864,26 @@ func (w *writeSession) commit() error {
 	return nil
 }
 
-// writeSnapshot stores a tree manifest (compressed) under its digest,
-// durably; it is the last write of a snapshot.
-func (s *Store) writeSnapshot(d digest.Digest, raw []byte) error {
+// compressManifest compresses tree manifest raw, or returns nil when
+// snapshot d is stored already.
+func (s *Store) compressManifest(d digest.Digest, raw []byte) ([]byte, error) {
 	if _, err := os.Stat(s.snapshotPath(d)); err == nil {
-		return nil
+		return nil, nil
 	}
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
 	if err != nil {
-		return fmt.Errorf("write snapshot %s: %w", d, err)
+		return nil, fmt.Errorf("write snapshot %s: %w", d, err)
 	}
-	comp := enc.EncodeAll(raw, nil)
+	defer enc.Close()
+	return enc.EncodeAll(raw, nil), nil
+}
+
+// writeSnapshot stores a compressed tree manifest under its digest,
+// durably (nothing when comp is nil); it is the last write of a snapshot.
+func (s *Store) writeSnapshot(d digest.Digest, comp []byte) error {
+	if comp == nil {
+		return nil
+	}
 	if err := s.writeFileAtomic(s.snapshotPath(d), comp); err != nil {
 		return fmt.Errorf("write snapshot %s: %w", d, err)
 	}
@@ -893,18 +916,12 @@ func (sn *snapshotter) tree() (*Tree, error) {
 			*m = Entry{Path: m.Path, Type: TypeHardlink, Hardlink: minE.Path}
 		}
 	}
-	entries := make([]Entry, len(sn.entries))
-	for i, e := range sn.entries {
+	// sort pointers, not entries: far less to move
+	sorted := slices.Clone(sn.entries)
+	slices.SortFunc(sorted, func(a, b *Entry) int { return strings.Compare(a.Path, b.Path) })
+	entries := make([]Entry, len(sorted))
+	for i, e := range sorted {
 		entries[i] = *e
 	}
-	slices.SortFunc(entries, func(a, b Entry) int {
-		switch {
-		case a.Path < b.Path:
-			return -1
-		case a.Path > b.Path:
-			return 1
-		}
-		return 0
-	})
 	return &Tree{Entries: entries}, nil // MarshalBinary validates it
 }
