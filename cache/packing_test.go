@@ -29,6 +29,7 @@ func TestWhereContentGoes(t *testing.T) {
 		{"packMax and up get a blob", map[string]string{"/a": bigData(packMax), "/b": big}, false, 2, 0},
 		{"equal large contents stored once", map[string]string{"/a": big, "/b": big, "/c": big}, false, 1, 0},
 		{"stored large contents again", map[string]string{"/a": big, "/b": big + "x", "/c": bigData(2 << 20)}, true, 3, 0},
+		{"more chunks than slots, in order", map[string]string{"/huge": bigData((2*chunkSlots+1)*chunkSize + 7), "/small": "x"}, false, 1, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -158,11 +158,7 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 		wg.Add(1)
 		g.Go(func() error {
 			defer wg.Done()
-			w, err := sn.s.newWorker(chunkSize)
-			if err != nil {
-				return err
-			}
-			defer w.close()
+			w := &worker{} // reads and hashes; the compressors compress
 			for j := range jobs {
 				if err := sn.file(gctx, w, j); err != nil {
 					for j := range jobs { // release the walker
@@ -195,12 +191,17 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 				return err
 			}
 			defer w.close()
-			for pb := range sn.packs.full {
-				err := sn.s.writePack(gctx, w, sn.sess, pb)
-				sn.packs.free <- pb.data[:0]
+			for job := range sn.packs.full {
+				if c := job.chunk; c != nil {
+					c.out, w.scratch, c.err = encodeVerified(w.enc, w.dec, c.data, c.out[:0], w.scratch)
+					c.done <- struct{}{}
+					continue
+				}
+				err := sn.s.writePack(gctx, w, sn.sess, job.pack)
+				sn.packs.free <- job.pack.data[:0]
 				if err != nil {
-					for pb := range sn.packs.full {
-						sn.packs.free <- pb.data[:0]
+					for job := range sn.packs.full {
+						job.release(sn.packs, err)
 					}
 					return err
 				}
@@ -458,14 +459,46 @@ func contentReader(f io.ReaderAt, size int64, regions []Region) io.Reader {
 	return io.MultiReader(rs...)
 }
 
-// worker holds per-goroutine compression state.
+// worker holds per-goroutine compression state, or (a file worker) the
+// buffers of the chunks it has the compressors compress.
 type worker struct {
 	enc     *zstd.Encoder
 	dec     *zstd.Decoder
-	in      []byte
 	small   []byte
 	out     []byte
 	scratch []byte
+	chunks  []chunkJob
+}
+
+// chunkSlots is how many chunks of one large file are compressed at once:
+// enough to keep every compressor busy on a single big file.
+const chunkSlots = 3
+
+// chunkJob is one chunk of a large blob, compressed by whichever
+// compressor takes it; done says it is.
+type chunkJob struct {
+	buf  []byte // chunkSize bytes, data's backing array
+	data []byte
+	out  []byte
+	err  error
+	done chan struct{}
+}
+
+// compressJob is work for the compressors: a pack to write, or a chunk.
+type compressJob struct {
+	pack  packBuild
+	chunk *chunkJob
+}
+
+// release hands a job back unprocessed (the compressors are stopping):
+// a pack's buffer to the free list, a chunk to its waiting file worker.
+func (j compressJob) release(b *packBuilder, err error) {
+	if j.chunk == nil {
+		b.free <- j.pack.data[:0]
+		return
+	}
+	j.chunk.err = err
+	j.chunk.done <- struct{}{}
 }
 
 // newWorker makes compression state for inputs of up to window bytes.
@@ -575,13 +608,15 @@ func checkUnchanged(fd int, rec *statRec) error {
 // new content.
 func (sn *snapshotter) large(ctx context.Context, w *worker, f io.ReaderAt, e *Entry, regions []Region) (sum, error) {
 	var sm sum
-	if cap(w.in) < chunkSize {
-		w.in = make([]byte, chunkSize)
+	if w.chunks == nil {
+		w.chunks = make([]chunkJob, chunkSlots)
+		for i := range w.chunks {
+			w.chunks[i] = chunkJob{buf: make([]byte, chunkSize), done: make(chan struct{}, 1)}
+		}
 	}
-	buf := w.in[:chunkSize]
 	if sn.largeStored.Load() > sn.largeNew.Load() {
 		h := sha256.New()
-		if _, err := io.CopyBuffer(h, contentReader(f, e.Size, regions), buf); err != nil {
+		if _, err := io.CopyBuffer(h, contentReader(f, e.Size, regions), w.chunks[0].buf); err != nil {
 			return sm, fmt.Errorf("read %s: %w", e.Path, err)
 		}
 		copy(sm[:], h.Sum(nil))
@@ -615,34 +650,58 @@ func (sn *snapshotter) large(ctx context.Context, w *worker, f io.ReaderAt, e *E
 }
 
 // compress writes r in verified chunkSize frames to a new temp file,
-// feeding what it reads to h too when h is not nil, and returns the
-// temp file's name. w.in must hold chunkSize bytes.
+// feeding what it reads to h too when h is not nil, and returns the temp
+// file's name. The chunks go to the compressors, up to chunkSlots at a
+// time, and are written back in order: one big file keeps every core
+// busy.
 func (sn *snapshotter) compress(ctx context.Context, w *worker, r io.Reader, e *Entry, h hash.Hash) (string, error) {
 	tmp, err := sn.s.createTemp("blob-")
 	if err != nil {
 		return "", fmt.Errorf("store %s: %w", e.Path, err)
 	}
+	var inFlight []*chunkJob // oldest first
 	fail := func(err error) (string, error) {
+		for _, c := range inFlight {
+			<-c.done
+		}
 		tmp.Close()
 		os.Remove(tmp.Name())
 		return "", err
 	}
-	buf := w.in[:chunkSize]
-	for {
+	// writeOldest waits for the oldest chunk in flight and writes it.
+	writeOldest := func() error {
+		c := inFlight[0]
+		inFlight = inFlight[1:]
+		<-c.done
+		if c.err != nil {
+			return fmt.Errorf("compress %s: %w", e.Path, c.err)
+		}
+		if _, err := tmp.Write(c.out); err != nil {
+			return fmt.Errorf("store %s: %w", e.Path, err)
+		}
+		return nil
+	}
+	for next := 0; ; next++ {
 		if err := ctx.Err(); err != nil {
 			return fail(err)
 		}
-		m, rerr := io.ReadFull(r, buf)
+		if len(inFlight) == len(w.chunks) {
+			if err := writeOldest(); err != nil {
+				return fail(err)
+			}
+		}
+		c := &w.chunks[next%len(w.chunks)] // the slot writeOldest freed
+		m, rerr := io.ReadFull(r, c.buf[:chunkSize])
 		if m > 0 {
+			c.data = c.buf[:m]
 			if h != nil {
-				h.Write(buf[:m])
+				h.Write(c.data)
 			}
-			w.out, w.scratch, err = encodeVerified(w.enc, w.dec, buf[:m], w.out[:0], w.scratch)
-			if err != nil {
-				return fail(fmt.Errorf("compress %s: %w", e.Path, err))
-			}
-			if _, err := tmp.Write(w.out); err != nil {
-				return fail(fmt.Errorf("store %s: %w", e.Path, err))
+			select {
+			case sn.packs.full <- compressJob{chunk: c}:
+				inFlight = append(inFlight, c)
+			case <-ctx.Done():
+				return fail(ctx.Err())
 			}
 		}
 		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
@@ -650,6 +709,11 @@ func (sn *snapshotter) compress(ctx context.Context, w *worker, r io.Reader, e *
 		}
 		if rerr != nil {
 			return fail(fmt.Errorf("read %s: %w", e.Path, rerr))
+		}
+	}
+	for len(inFlight) > 0 {
+		if err := writeOldest(); err != nil {
+			return fail(err)
 		}
 	}
 	if err := tmp.Close(); err != nil {
@@ -674,12 +738,12 @@ type packBuilder struct {
 	seen map[sum]bool
 	cur  packBuild
 	free chan []byte
-	full chan packBuild
+	full chan compressJob // packs, and chunks of large blobs
 }
 
 func newPackBuilder(writers int) *packBuilder {
 	n := writers + 2
-	b := &packBuilder{seen: map[sum]bool{}, free: make(chan []byte, n), full: make(chan packBuild, 1)}
+	b := &packBuilder{seen: map[sum]bool{}, free: make(chan []byte, n), full: make(chan compressJob, 1)}
 	for range n - 1 {
 		b.free <- make([]byte, 0, packTarget+packMax)
 	}
@@ -709,7 +773,7 @@ func (b *packBuilder) add(ctx context.Context, idx *packIndex, sm sum, data []by
 // Called with mu held: other workers wait, which is the backpressure.
 func (b *packBuilder) ship(ctx context.Context) error {
 	select {
-	case b.full <- b.cur:
+	case b.full <- compressJob{pack: b.cur}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -734,7 +798,7 @@ func (b *packBuilder) flush(ctx context.Context) error {
 		return nil
 	}
 	select {
-	case b.full <- b.cur:
+	case b.full <- compressJob{pack: b.cur}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
