@@ -91,7 +91,11 @@ func (s *Store) loadStatCache(dir string) statCache {
 // saveStatCache replaces the cache of dir. It is only a cache: it is
 // renamed into place without a sync, and a damaged one is ignored.
 func (s *Store) saveStatCache(dir string, c statCache) error {
-	var b []byte
+	n := len(statMagic) + binary.MaxVarintLen64
+	for p := range c {
+		n += len(p) + 80 // varints, sum, flags; sparse files may grow it
+	}
+	b := make([]byte, 0, n)
 	b = append(b, statMagic...)
 	b = binary.AppendUvarint(b, uint64(len(c)))
 	for p, r := range c {
