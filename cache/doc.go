@@ -86,8 +86,10 @@
 // # Stat cache
 //
 // Snapshot remembers, per directory, each regular file's size, mtime,
-// ctime, inode and digest; a file whose four values all match (and whose
-// blob is still stored) is not read again. Files changed within 20 ms of
+// ctime, inode, digest and xattrs; a file whose four values all match (and
+// whose blob is still stored) is not read again, nor are its xattrs
+// (setting or removing one moves the ctime). A cache that nothing changed
+// is not rewritten. Files changed within 20 ms of
 // the snapshot's start are not remembered (a later change could keep the
 // same timestamps). Restore leaves a stat cache for the directory it
 // filled, so snapshotting a restored-then-built tree reads only what the

@@ -594,7 +594,7 @@ func (rs *restorer) remember(f fdFile, e *Entry, sm sum, hasSum bool) error {
 	if err := unix.Fstat(f.fd, &st); err != nil {
 		return err
 	}
-	rec := statRec{Ino: st.Ino, Size: st.Size, MtimeNs: st.Mtim.Nano(), CtimeNs: st.Ctim.Nano(), Sum: sm, HasSum: hasSum, Sparse: e.Sparse}
+	rec := statRec{Ino: st.Ino, Size: st.Size, MtimeNs: st.Mtim.Nano(), CtimeNs: st.Ctim.Nano(), Sum: sm, HasSum: hasSum, Sparse: e.Sparse, Xattrs: e.Xattrs}
 	rs.mu.Lock()
 	rs.cache[e.Path] = rec
 	rs.mu.Unlock()

@@ -108,6 +108,9 @@ type snapshotter struct {
 
 	mu       sync.Mutex // guards newCache
 	newCache statCache
+	// cacheHits counts the files the walk took from old: when that is
+	// all of old and all of newCache, the cache needs no rewrite.
+	cacheHits int
 
 	entries []*Entry
 	links   map[devIno]*linkGroup
@@ -217,7 +220,11 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 	// the stat cache is written beside the rest: it only speeds up the
 	// next snapshot, which checks that the blobs it names are stored
 	statDone := make(chan error, 1)
-	go func() { statDone <- sn.s.saveStatCache(dir, sn.newCache) }()
+	if sn.cacheHits == len(sn.old) && sn.cacheHits == len(sn.newCache) {
+		statDone <- nil // nothing changed
+	} else {
+		go func() { statDone <- sn.s.saveStatCache(dir, sn.newCache) }()
+	}
 	d, err := sn.finish(raw)
 	return d, errors.Join(err, <-statDone)
 }
@@ -340,14 +347,6 @@ func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<-
 			}
 			e.Link = l
 		case TypeFile:
-			if e.Size == 0 {
-				x, err := readXattrs(fd, name, sn.root+p)
-				if err != nil {
-					return fmt.Errorf("%s: %w", p, err)
-				}
-				e.Xattrs = x
-				continue
-			}
 			rec := statRec{Ino: st.Ino, Size: st.Size, MtimeNs: st.Mtim.Nano(), CtimeNs: st.Ctim.Nano()}
 			cacheable := rec.CtimeNs < sn.racy && rec.MtimeNs < sn.racy
 			if old, ok := sn.old[p]; ok && cacheable && old.Ino == rec.Ino && old.Size == rec.Size &&
@@ -356,14 +355,25 @@ func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<-
 					e.Digest = digestOf(old.Sum)
 				}
 				e.Sparse = old.Sparse
+				e.Xattrs = old.Xattrs
 				sn.mu.Lock()
 				sn.newCache[p] = old
 				sn.mu.Unlock()
+				sn.cacheHits++
+				continue
+			}
+			if e.Size == 0 {
 				x, err := readXattrs(fd, name, sn.root+p)
 				if err != nil {
 					return fmt.Errorf("%s: %w", p, err)
 				}
 				e.Xattrs = x
+				if cacheable {
+					rec.Xattrs = x
+					sn.mu.Lock()
+					sn.newCache[p] = rec
+					sn.mu.Unlock()
+				}
 				continue
 			}
 			fd2, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NOATIME, 0)
@@ -578,7 +588,7 @@ func (sn *snapshotter) file(ctx context.Context, w *worker, j fileJob) error {
 	}
 	if j.cache {
 		rec := j.rec
-		rec.Sum, rec.HasSum, rec.Sparse = sm, stored > 0, regions
+		rec.Sum, rec.HasSum, rec.Sparse, rec.Xattrs = sm, stored > 0, regions, e.Xattrs
 		sn.mu.Lock()
 		sn.newCache[e.Path] = rec
 		sn.mu.Unlock()

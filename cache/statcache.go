@@ -23,12 +23,16 @@ type statRec struct {
 	Sum     sum
 	HasSum  bool
 	Sparse  []Region
+	// Xattrs are the file's extended attributes: setting or removing
+	// one moves the ctime, so a file whose ctime matches has these.
+	Xattrs map[string][]byte
 }
 
 // statCache is keyed by tree path.
 type statCache map[string]statRec
 
-const statMagic = "xbuild-statcache-v1\n"
+// statMagic: v1 files, without xattrs, are ignored (read once in full).
+const statMagic = "xbuild-statcache-v2\n"
 
 // statCachePath names the cache of one snapshotted directory by the hash
 // of its absolute path.
@@ -80,6 +84,17 @@ func (s *Store) loadStatCache(dir string) statCache {
 				r.Sparse = append(r.Sparse, Region{Offset: off, Length: d.varint()})
 			}
 		}
+		nx := d.uvarint()
+		if nx > uint64(len(d.b)) {
+			return nil
+		}
+		if nx > 0 {
+			r.Xattrs = make(map[string][]byte, nx)
+			for j := uint64(0); j < nx && d.err == nil; j++ {
+				k := d.str()
+				r.Xattrs[k] = []byte(d.str())
+			}
+		}
 		c[p] = r
 	}
 	if d.err != nil {
@@ -119,6 +134,11 @@ func (s *Store) saveStatCache(dir string, c statCache) error {
 				b = binary.AppendVarint(b, g.Offset)
 				b = binary.AppendVarint(b, g.Length)
 			}
+		}
+		b = binary.AppendUvarint(b, uint64(len(r.Xattrs)))
+		for _, k := range sortedKeys(r.Xattrs) {
+			b = appendString(b, k)
+			b = appendString(b, string(r.Xattrs[k]))
 		}
 	}
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))

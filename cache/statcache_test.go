@@ -85,3 +85,49 @@ func TestStatCache(t *testing.T) {
 		t.Errorf("snapshot right after restore read %v", got)
 	}
 }
+
+// TestStatCacheXattrs: the stat cache remembers xattrs too, so a cached
+// file's are not read again; setting or removing one moves the ctime,
+// and the next snapshot sees it (empty files included).
+func TestStatCacheXattrs(t *testing.T) {
+	requireRoot(t)
+	tests := []struct {
+		name   string
+		path   string
+		change func(p string) error
+	}{
+		{"xattr added", "/x", func(p string) error { return unix.Lsetxattr(p, "user.new", []byte("v"), 0) }},
+		{"xattr changed", "/x", func(p string) error { return unix.Lsetxattr(p, "user.a", []byte("2"), 0) }},
+		{"xattr removed", "/x", func(p string) error { return unix.Lremovexattr(p, "user.b") }},
+		{"capability on a binary", "/bin/ping", func(p string) error { return unix.Lremovexattr(p, "security.capability") }},
+		{"xattr on an empty file", "/empty-file", func(p string) error { return unix.Lsetxattr(p, "user.e", []byte("1"), 0) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			src := filepath.Join(t.TempDir(), "src")
+			must(t, "mkdir", os.Mkdir(src, 0o755))
+			buildTree(t, src, fancyTree())
+			time.Sleep(2 * racyWindow)
+			s := newStore(t)
+			first := snap(t, s, src, SnapshotOptions{})
+			if d := snap(t, s, src, SnapshotOptions{}); d != first {
+				t.Fatalf("unchanged tree: %s, want %s", d, first)
+			}
+			// the same change through a restored tree's stat cache
+			dst := filepath.Join(t.TempDir(), "dst")
+			must(t, "restore", s.Restore(ctx, first, dst, RestoreOptions{}))
+			for _, root := range []string{src, dst} {
+				must(t, "change", tc.change(filepath.Join(root, tc.path)))
+				time.Sleep(2 * racyWindow)
+				cached := snap(t, s, root, SnapshotOptions{})
+				if cached == first {
+					t.Fatalf("%s: digest unchanged after the change", root)
+				}
+				if rehashed := snap(t, s, root, SnapshotOptions{Rehash: true}); rehashed != cached {
+					t.Errorf("%s: with the stat cache %s, reading everything %s", root, cached, rehashed)
+				}
+			}
+		})
+	}
+}
