@@ -174,8 +174,19 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 		})
 	}
 	var raw []byte // the tree's encoding
+	// the stat cache is complete once the file workers are done; it is
+	// written beside the rest: it only speeds up the next snapshot, which
+	// checks that the blobs it names are stored
+	statDone := make(chan error, 1)
 	g.Go(func() error {
 		wg.Wait()
+		if sn.cacheHits == len(sn.old) && sn.cacheHits == len(sn.newCache) {
+			statDone <- nil // nothing changed
+		} else if gctx.Err() == nil {
+			go func() { statDone <- sn.s.saveStatCache(dir, sn.newCache) }()
+		} else {
+			statDone <- nil
+		}
 		if err := sn.packs.flush(gctx); err != nil {
 			return err
 		}
@@ -213,18 +224,10 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 		})
 	}
 	if err := g.Wait(); err != nil {
+		<-statDone // the flush goroutine always answers
 		return "", err
 	}
 	sn.report(true)
-
-	// the stat cache is written beside the rest: it only speeds up the
-	// next snapshot, which checks that the blobs it names are stored
-	statDone := make(chan error, 1)
-	if sn.cacheHits == len(sn.old) && sn.cacheHits == len(sn.newCache) {
-		statDone <- nil // nothing changed
-	} else {
-		go func() { statDone <- sn.s.saveStatCache(dir, sn.newCache) }()
-	}
 	d, err := sn.finish(raw)
 	return d, errors.Join(err, <-statDone)
 }
