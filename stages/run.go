@@ -155,10 +155,10 @@ func (e *Engine) prepare(ctx context.Context, st *manifests.Stage, pk *manifests
 	}
 	mounts := []sandbox.Mount{
 		{Source: srcDir, Destination: SourcesMount, ReadOnly: true},
-		{Source: filepath.Join(work, "build"), Destination: buildDir},
 	}
 	switch st.Root {
 	case manifests.RootSeed:
+		mounts = append(mounts, sandbox.Mount{Source: filepath.Join(work, "build"), Destination: buildDir})
 		root, err := e.seedRoot(ctx, seed)
 		if err != nil {
 			return nil, err
@@ -194,9 +194,34 @@ func (e *Engine) prepare(ctx context.Context, st *manifests.Stage, pk *manifests
 			manifests.EnvVar{Key: "CONFIG_SITE", Value: LFSMount + "/usr/share/config.site"})
 	case manifests.RootLFS:
 		spec.Rootfs = e.LFS
+		// /build is a directory of the tree itself, not a bind mount: a
+		// bind mount from the same file system hides the directory's inode
+		// under another one, and the classic getcwd (walk up through "..",
+		// match inode numbers), which the book's cross-compiled bash uses,
+		// then fails everywhere below /build ("getcwd: cannot access parent
+		// directories"). In the book's chroot /sources and the build
+		// directories are plain directories too. It is made fresh for each
+		// run and removed before the snapshot.
+		inTree := filepath.Join(e.LFS, buildDir)
+		if err := os.RemoveAll(inTree); err != nil {
+			return nil, fmt.Errorf("remove %s left by an earlier run: %w", inTree, err)
+		}
+		created, err := mkdirAllTracked(inTree)
+		if err != nil {
+			return nil, fmt.Errorf("prepare %s: %w", buildDir, err)
+		}
+		r.cleanup = append(r.cleanup, func() {
+			_ = os.RemoveAll(inTree)
+			for i := len(created) - 2; i >= 0; i-- {
+				_ = os.Remove(created[i])
+			}
+		})
+		if err := os.Chown(inTree, int(user.UID), int(user.GID)); err != nil {
+			return nil, fmt.Errorf("chown %s: %w", inTree, err)
+		}
 		// Mount points the tree lacks are made for the run and removed after,
 		// so that they never land in a snapshot.
-		for _, d := range []string{"/proc", "/sys", "/dev", "/tmp", SourcesMount, buildDir, e.Tweaks.TmpDir} {
+		for _, d := range []string{"/proc", "/sys", "/dev", "/tmp", SourcesMount, e.Tweaks.TmpDir} {
 			if d == "" {
 				continue
 			}
