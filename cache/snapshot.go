@@ -87,7 +87,11 @@ func (s *Store) Snapshot(ctx context.Context, dir string, opts SnapshotOptions) 
 type devIno struct{ dev, ino uint64 }
 
 type linkGroup struct {
-	members []*Entry // members[0] was walked first and holds the metadata
+	// members[0] holds the metadata: the first walked, or for a regular
+	// file the first in path order (after the walk), so that the stat
+	// cache knows it by the path restore gives the content to
+	members []*Entry
+	st      unix.Stat_t // a regular file's, for visiting it after the walk
 }
 
 type fileJob struct {
@@ -110,10 +114,12 @@ type snapshotter struct {
 	newCache statCache
 	// cacheHits counts the files the walk took from old: when that is
 	// all of old and all of newCache, the cache needs no rewrite.
-	cacheHits int
+	cacheHits atomic.Int64
 
+	walkMu  sync.Mutex // guards entries and links: directories are walked in parallel
 	entries []*Entry
 	links   map[devIno]*linkGroup
+	walkers *errgroup.Group // walks subdirectories beside the walker that found them
 
 	progress
 
@@ -154,7 +160,16 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 		}
 		root.Xattrs = x
 		sn.entries = append(sn.entries, root)
-		return sn.walk(gctx, rootfd, "", jobs)
+		// Workers walkers at most: with the stat cache, walking is most
+		// of what a snapshot does
+		walkers, wctx := errgroup.WithContext(gctx)
+		walkers.SetLimit(workers)
+		sn.walkers = walkers
+		walkers.Go(func() error { return sn.walk(wctx, rootfd, "", jobs) })
+		if err := walkers.Wait(); err != nil {
+			return err
+		}
+		return sn.visitLinkedFiles(gctx, jobs)
 	})
 	var wg sync.WaitGroup
 	for range workers {
@@ -180,7 +195,7 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 	statDone := make(chan error, 1)
 	g.Go(func() error {
 		wg.Wait()
-		if sn.cacheHits == len(sn.old) && sn.cacheHits == len(sn.newCache) {
+		if hits := int(sn.cacheHits.Load()); hits == len(sn.old) && hits == len(sn.newCache) {
 			statDone <- nil // nothing changed
 		} else if gctx.Err() == nil {
 			go func() { statDone <- sn.s.saveStatCache(dir, sn.newCache) }()
@@ -290,8 +305,15 @@ func (sn *snapshotter) entryFromStat(p string, st *unix.Stat_t) *Entry {
 }
 
 // walk visits the directory open as fd (tree path rel, "" for the root),
-// depth first in name order, and queues regular files for the workers.
+// depth first in name order, and queues regular files for the workers. A
+// subdirectory goes to another walker when one is free.
 func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<- fileJob) error {
+	var found []*Entry
+	defer func() {
+		sn.walkMu.Lock()
+		sn.entries = append(sn.entries, found...)
+		sn.walkMu.Unlock()
+	}()
 	names, err := readNames(fd)
 	if err != nil {
 		return fmt.Errorf("read dir %s: %w", rel+"/", err)
@@ -316,15 +338,21 @@ func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<-
 		sn.files.Add(1)
 		if e.Type != TypeDir && st.Nlink > 1 {
 			k := devIno{st.Dev, st.Ino}
-			if g := sn.links[k]; g != nil {
+			sn.walkMu.Lock()
+			g := sn.links[k]
+			if g != nil {
 				// a later link carries nothing but the path it links to
 				g.members = append(g.members, e)
-				sn.entries = append(sn.entries, e)
+			} else {
+				sn.links[k] = &linkGroup{members: []*Entry{e}, st: st}
+			}
+			sn.walkMu.Unlock()
+			if g != nil || e.Type == TypeFile {
+				found = append(found, e) // a linked file is visited after the walk
 				continue
 			}
-			sn.links[k] = &linkGroup{members: []*Entry{e}}
 		}
-		sn.entries = append(sn.entries, e)
+		found = append(found, e)
 		if e.Type != TypeFile {
 			x, err := readXattrs(fd, name, sn.root+p)
 			if err != nil {
@@ -338,6 +366,12 @@ func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<-
 			if err != nil {
 				return fmt.Errorf("open %s: %w", p, err)
 			}
+			if sn.walkers.TryGo(func() error {
+				defer unix.Close(sub)
+				return sn.walk(ctx, sub, p, jobs)
+			}) {
+				continue
+			}
 			err = sn.walk(ctx, sub, p, jobs)
 			unix.Close(sub)
 			if err != nil {
@@ -350,51 +384,90 @@ func (sn *snapshotter) walk(ctx context.Context, fd int, rel string, jobs chan<-
 			}
 			e.Link = l
 		case TypeFile:
-			rec := statRec{Ino: st.Ino, Size: st.Size, MtimeNs: st.Mtim.Nano(), CtimeNs: st.Ctim.Nano()}
-			cacheable := rec.CtimeNs < sn.racy && rec.MtimeNs < sn.racy
-			if old, ok := sn.old[p]; ok && cacheable && old.Ino == rec.Ino && old.Size == rec.Size &&
-				old.MtimeNs == rec.MtimeNs && old.CtimeNs == rec.CtimeNs && sn.cachedContentStored(&old) {
-				if old.HasSum {
-					e.Digest = digestOf(old.Sum)
-				}
-				e.Sparse = old.Sparse
-				e.Xattrs = old.Xattrs
-				sn.mu.Lock()
-				sn.newCache[p] = old
-				sn.mu.Unlock()
-				sn.cacheHits++
-				continue
-			}
-			if e.Size == 0 {
-				x, err := readXattrs(fd, name, sn.root+p)
-				if err != nil {
-					return fmt.Errorf("%s: %w", p, err)
-				}
-				e.Xattrs = x
-				if cacheable {
-					rec.Xattrs = x
-					sn.mu.Lock()
-					sn.newCache[p] = rec
-					sn.mu.Unlock()
-				}
-				continue
-			}
-			fd2, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NOATIME, 0)
-			if err == unix.EPERM {
-				fd2, err = unix.Openat(fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-			}
-			if err != nil {
-				return fmt.Errorf("open %s: %w", p, err)
-			}
-			f := fdFile{fd2, p}
-			select {
-			case jobs <- fileJob{e: e, f: f, rec: rec, blocks: st.Blocks, cache: cacheable}:
-			case <-ctx.Done():
-				f.Close()
-				return ctx.Err()
+			if err := sn.visitFile(ctx, fd, name, e, &st, jobs); err != nil {
+				return err
 			}
 		}
 		sn.report(false)
+	}
+	return nil
+}
+
+// visitFile takes regular file e (name in the directory open as fd, which
+// may be AT_FDCWD with an absolute name) from the stat cache, or queues it
+// for the workers.
+func (sn *snapshotter) visitFile(ctx context.Context, fd int, name string, e *Entry, st *unix.Stat_t, jobs chan<- fileJob) error {
+	rec := statRec{Ino: st.Ino, Size: st.Size, MtimeNs: st.Mtim.Nano(), CtimeNs: st.Ctim.Nano()}
+	cacheable := rec.CtimeNs < sn.racy && rec.MtimeNs < sn.racy
+	if old, ok := sn.old[e.Path]; ok && cacheable && old.Ino == rec.Ino && old.Size == rec.Size &&
+		old.MtimeNs == rec.MtimeNs && old.CtimeNs == rec.CtimeNs && sn.cachedContentStored(&old) {
+		if old.HasSum {
+			e.Digest = digestOf(old.Sum)
+		}
+		e.Sparse = old.Sparse
+		e.Xattrs = old.Xattrs
+		sn.mu.Lock()
+		sn.newCache[e.Path] = old
+		sn.mu.Unlock()
+		sn.cacheHits.Add(1)
+		return nil
+	}
+	if e.Size == 0 {
+		x, err := readXattrs(fd, name, sn.root+e.Path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", e.Path, err)
+		}
+		e.Xattrs = x
+		if cacheable {
+			rec.Xattrs = x
+			sn.mu.Lock()
+			sn.newCache[e.Path] = rec
+			sn.mu.Unlock()
+		}
+		return nil
+	}
+	fd2, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NOATIME, 0)
+	if err == unix.EPERM {
+		fd2, err = unix.Openat(fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	}
+	if err != nil {
+		return fmt.Errorf("open %s: %w", e.Path, err)
+	}
+	f := fdFile{fd2, e.Path}
+	select {
+	case jobs <- fileJob{e: e, f: f, rec: rec, blocks: st.Blocks, cache: cacheable}:
+	case <-ctx.Done():
+		f.Close()
+		return ctx.Err()
+	}
+	return nil
+}
+
+// visitLinkedFiles visits, once the walk is done, the regular files with
+// several links, each by the first of its paths.
+func (sn *snapshotter) visitLinkedFiles(ctx context.Context, jobs chan<- fileJob) error {
+	r := resolver{root: sn.root}
+	for _, g := range sn.links {
+		if g.members[0].Type != TypeFile {
+			continue
+		}
+		first := 0
+		for i, m := range g.members {
+			if m.Path < g.members[first].Path {
+				first = i
+			}
+		}
+		g.members[0], g.members[first] = g.members[first], g.members[0]
+		e := g.members[0]
+		fd, name, release, err := r.at(e.Path)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", e.Path, err)
+		}
+		err = sn.visitFile(ctx, fd, name, e, &g.st, jobs)
+		release()
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
