@@ -8,6 +8,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -169,7 +170,7 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 		if err := walkers.Wait(); err != nil {
 			return err
 		}
-		return sn.visitLinkedFiles(gctx, jobs)
+		return sn.visitLinkedFiles(gctx, rootfd, jobs)
 	})
 	var wg sync.WaitGroup
 	for range workers {
@@ -444,9 +445,9 @@ func (sn *snapshotter) visitFile(ctx context.Context, fd int, name string, e *En
 }
 
 // visitLinkedFiles visits, once the walk is done, the regular files with
-// several links, each by the first of its paths.
-func (sn *snapshotter) visitLinkedFiles(ctx context.Context, jobs chan<- fileJob) error {
-	r := resolver{root: sn.root}
+// several links, each by the first of its paths (reached from rootfd
+// without following a symlink, as the walk would).
+func (sn *snapshotter) visitLinkedFiles(ctx context.Context, rootfd int, jobs chan<- fileJob) error {
 	for _, g := range sn.links {
 		if g.members[0].Type != TypeFile {
 			continue
@@ -459,12 +460,13 @@ func (sn *snapshotter) visitLinkedFiles(ctx context.Context, jobs chan<- fileJob
 		}
 		g.members[0], g.members[first] = g.members[first], g.members[0]
 		e := g.members[0]
-		fd, name, release, err := r.at(e.Path)
+		dir, name := path.Split(e.Path)
+		fd, err := openDirBeneath(rootfd, dir)
 		if err != nil {
 			return fmt.Errorf("open %s: %w", e.Path, err)
 		}
 		err = sn.visitFile(ctx, fd, name, e, &g.st, jobs)
-		release()
+		unix.Close(fd)
 		if err != nil {
 			return err
 		}

@@ -82,6 +82,29 @@ func readXattrs(dirfd int, name, full string) (map[string][]byte, error) {
 	return m, nil
 }
 
+// openDirBeneath opens directory rel (a rooted tree path, "/" for the root
+// itself) below the directory open as rootfd as an O_PATH fd, one
+// component at a time, never following a symlink: whatever the tree
+// holds, the result is a directory inside it. Paths of any length work.
+func openDirBeneath(rootfd int, rel string) (int, error) {
+	fd, err := unix.Openat(rootfd, ".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, &os.PathError{Op: "open", Path: "/", Err: err}
+	}
+	for _, c := range strings.Split(strings.Trim(rel, "/"), "/") {
+		if c == "" {
+			continue
+		}
+		nfd, err := unix.Openat(fd, c, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		unix.Close(fd)
+		if err != nil {
+			return -1, &os.PathError{Op: "open", Path: rel, Err: err}
+		}
+		fd = nfd
+	}
+	return fd, nil
+}
+
 // fdFile is an open regular file used through its descriptor alone.
 // os.NewFile would ask the kernel whether the descriptor is non-blocking
 // (one fcntl per file) and route every call through the runtime poller,
