@@ -1,10 +1,12 @@
 package cache
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -111,4 +113,60 @@ func TestRestoreUnderSetgidDir(t *testing.T) {
 	dst := filepath.Join(parent, "dst")
 	must(t, "restore", s.Restore(context.Background(), d, dst, RestoreOptions{}))
 	compareObserved(t, observe(t, src), observe(t, dst))
+}
+
+// TestSplitPack: the last pack is cut at blob boundaries into parts whose
+// blobs' offsets start again at zero, and small ones are not cut.
+func TestSplitPack(t *testing.T) {
+	mk := func(sizes ...int) packBuild {
+		var pb packBuild
+		for i, n := range sizes {
+			pb.blobs = append(pb.blobs, packBlob{sum: sum{byte(i)}, offset: int64(len(pb.data)), length: int64(n)})
+			pb.data = append(pb.data, bytes.Repeat([]byte{byte(i)}, n)...)
+		}
+		return pb
+	}
+	tests := []struct {
+		name  string
+		pb    packBuild
+		n     int
+		parts []int // blobs per part
+	}{
+		{"empty", mk(), 2, nil},
+		{"too small to cut", mk(100<<10, 100<<10), 2, []int{2}},
+		{"one writer", mk(1<<20, 1<<20), 1, []int{2}},
+		{"two even halves", mk(600<<10, 600<<10, 600<<10, 600<<10), 2, []int{2, 2}},
+		{"one huge blob", mk(3<<20, 10, 10), 2, []int{1, 2}},
+		{"never more than n", mk(700<<10, 700<<10, 700<<10, 700<<10, 700<<10), 2, []int{3, 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			parts := splitPack(tc.pb, tc.n)
+			var got []int
+			var all []byte
+			for _, p := range parts {
+				got = append(got, len(p.blobs))
+				var off int64
+				for _, b := range p.blobs {
+					if b.offset != off {
+						t.Fatalf("blob at offset %d, want %d", b.offset, off)
+					}
+					if !bytes.Equal(p.data[b.offset:b.offset+b.length], bytes.Repeat([]byte{b.sum[0]}, int(b.length))) {
+						t.Fatalf("blob %d: wrong bytes", b.sum[0])
+					}
+					off += b.length
+				}
+				if off != int64(len(p.data)) {
+					t.Fatalf("part holds %d bytes, its blobs %d", len(p.data), off)
+				}
+				all = append(all, p.data...)
+			}
+			if !slices.Equal(got, tc.parts) {
+				t.Errorf("blobs per part %v, want %v", got, tc.parts)
+			}
+			if !bytes.Equal(all, tc.pb.data) {
+				t.Error("parts do not add up to the pack")
+			}
+		})
+	}
 }

@@ -67,7 +67,7 @@ func (s *Store) Snapshot(ctx context.Context, dir string, opts SnapshotOptions) 
 		s:        s,
 		opts:     opts,
 		old:      old,
-		newCache: statCache{},
+		newCache: make(statCache, len(old)),
 		links:    map[devIno]*linkGroup{},
 		racy:     time.Now().Add(-racyWindow).UnixNano(),
 		sess:     &writeSession{s: s, claimed: map[sum]bool{}},
@@ -228,7 +228,7 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 					continue
 				}
 				err := sn.s.writePack(gctx, w, sn.sess, job.pack)
-				sn.packs.free <- job.pack.data[:0]
+				sn.packs.recycle(job.pack.data)
 				if err != nil {
 					for job := range sn.packs.full {
 						job.release(sn.packs, err)
@@ -582,7 +582,7 @@ type compressJob struct {
 // a pack's buffer to the free list, a chunk to its waiting file worker.
 func (j compressJob) release(b *packBuilder, err error) {
 	if j.chunk == nil {
-		b.free <- j.pack.data[:0]
+		b.recycle(j.pack.data)
 		return
 	}
 	j.chunk.err = err
@@ -822,21 +822,31 @@ type packBuild struct {
 // sit together). Pack buffers come from a fixed free list, which bounds
 // memory and spares the garbage collector.
 type packBuilder struct {
-	mu   sync.Mutex
-	seen map[sum]bool
-	cur  packBuild
-	free chan []byte
-	full chan compressJob // packs, and chunks of large blobs
+	mu      sync.Mutex
+	seen    map[sum]bool
+	cur     packBuild
+	writers int
+	free    chan []byte
+	full    chan compressJob // packs, and chunks of large blobs
 }
 
 func newPackBuilder(writers int) *packBuilder {
 	n := writers + 2
-	b := &packBuilder{seen: map[sum]bool{}, free: make(chan []byte, n), full: make(chan compressJob, 1)}
+	b := &packBuilder{seen: map[sum]bool{}, writers: writers, free: make(chan []byte, n), full: make(chan compressJob, 1)}
 	for range n - 1 {
 		b.free <- make([]byte, 0, packTarget+packMax)
 	}
 	b.cur.data = make([]byte, 0, packTarget+packMax)
 	return b
+}
+
+// recycle puts a compressed pack's buffer back on the free list; the
+// parts of the last pack share one buffer, which is not needed again.
+func (b *packBuilder) recycle(data []byte) {
+	select {
+	case b.free <- data[:0]:
+	default:
+	}
 }
 
 func (b *packBuilder) add(ctx context.Context, idx *packIndex, sm sum, data []byte) error {
@@ -874,7 +884,9 @@ func (b *packBuilder) ship(ctx context.Context) error {
 	return nil
 }
 
-// flush ships the last, partial pack and tells the writers there is no more.
+// flush ships the last, partial pack and tells the writers there is no
+// more. Nothing else is left to compress then, so the last pack goes out
+// in one part per writer: none of them waits while one compresses it all.
 func (b *packBuilder) flush(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -882,16 +894,47 @@ func (b *packBuilder) flush(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if len(b.cur.blobs) == 0 {
-		return nil
-	}
-	select {
-	case b.full <- compressJob{pack: b.cur}:
-	case <-ctx.Done():
-		return ctx.Err()
+	for _, part := range splitPack(b.cur, b.writers) {
+		select {
+		case b.full <- compressJob{pack: part}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	return nil
 }
+
+// splitPack cuts pb at blob boundaries into at most n parts of about the
+// same size, each at least minPackPart bytes.
+func splitPack(pb packBuild, n int) []packBuild {
+	if len(pb.blobs) == 0 {
+		return nil
+	}
+	n = min(n, len(pb.data)/minPackPart)
+	if n <= 1 {
+		return []packBuild{pb}
+	}
+	var parts []packBuild
+	start, first := int64(0), 0
+	for i, bl := range pb.blobs {
+		end := bl.offset + bl.length
+		last := i == len(pb.blobs)-1
+		if !last && end < int64(len(pb.data))*int64(len(parts)+1)/int64(n) {
+			continue
+		}
+		part := packBuild{data: pb.data[start:end:end]}
+		for _, x := range pb.blobs[first : i+1] {
+			x.offset -= start
+			part.blobs = append(part.blobs, x)
+		}
+		parts = append(parts, part)
+		start, first = end, i+1
+	}
+	return parts
+}
+
+// minPackPart: below this a pack is not worth splitting.
+const minPackPart = 512 << 10
 
 // writePack compresses and verifies a pack and writes it to a temp file
 // that commit renames to the pack's name: the hash of its index and
