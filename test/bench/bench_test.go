@@ -533,7 +533,7 @@ func storeCases(b *testing.B, bin, tree, name string) {
 // BenchmarkSandboxOverhead builds binutils pass 1 (LFS 5.2) from the
 // tarball at $XBUILD_BENCH_BINUTILS twice from the same seed (a rootfs
 // with a toolchain at $XBUILD_BENCH_TOOLCHAIN_SEED): once in a plain
-// chroot of an overlay of the seed, with the environment xbuild sets, in
+// chroot of a plain copy of the seed, with the environment xbuild sets, in
 // a CPU cgroup of its own as the container has (see CPUGroup), and
 // once with "xbuild stage", whose time includes everything xbuild adds to
 // a build: the container, the mounts, the sources, the snapshot of the

@@ -226,25 +226,32 @@ func (m *Mounts) Overlay(lower, dir string) (string, error) {
 	return root, nil
 }
 
-// chrootOf mounts an overlay of the read-only seed at dir/merged (writes
-// go to dir/upper) with /proc, the host's /dev and a tmpfs /tmp inside,
-// and returns the root and the function that unmounts it all.
+// chrootOf copies the seed to dir/root, a plain directory on the same file
+// system as xbuild's store and LFS tree (as a hand-made chroot would be;
+// an overlay would put the build's writes through overlayfs, which xbuild's
+// sandbox does not), mounts /proc, the host's /dev and a tmpfs /tmp inside,
+// and returns the root and the function that undoes it all.
 func chrootOf(seed, dir string) (string, func() error, error) {
-	var m Mounts
-	root, err := m.Overlay(seed, dir)
-	if err == nil {
-		err = m.Mount("proc", filepath.Join(root, "proc"), "proc", 0, "")
+	root := filepath.Join(dir, "root")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, fmt.Errorf("chroot of %s: %w", seed, err)
 	}
+	if out, err := exec.Command("cp", "-a", seed, root).CombinedOutput(); err != nil {
+		return "", nil, fmt.Errorf("copy seed %s: %v: %s", seed, err, bytes.TrimSpace(out))
+	}
+	var m Mounts
+	err := m.Mount("proc", filepath.Join(root, "proc"), "proc", 0, "")
 	if err == nil {
 		err = m.Mount("/dev", filepath.Join(root, "dev"), "", unix.MS_BIND, "")
 	}
 	if err == nil {
 		err = m.Mount("tmpfs", filepath.Join(root, "tmp"), "tmpfs", 0, "mode=1777")
 	}
+	undo := func() error { return errors.Join(m.Unmount(), os.RemoveAll(root)) }
 	if err != nil {
-		return "", nil, errors.Join(fmt.Errorf("chroot of %s: %w", seed, err), m.Unmount())
+		return "", nil, errors.Join(fmt.Errorf("chroot of %s: %w", seed, err), undo())
 	}
-	return root, m.Unmount, nil
+	return root, undo, nil
 }
 
 // CPUGroup creates a fresh CPU cgroup (cgroup v1's cpu hierarchy, or v2's
