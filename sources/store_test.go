@@ -160,14 +160,16 @@ func TestFetchURLThenPresent(t *testing.T) {
 	}
 }
 
-func TestFetchResumesPartialDownload(t *testing.T) {
-	data := content("binutils", 1<<20)
+// breakingServer serves data, except that its first answer announces the
+// whole file, sends the first half and drops the connection; later requests
+// must ask for the rest with a Range. served counts the bytes sent in all.
+func breakingServer(t *testing.T, data []byte) (ts *httptest.Server, served *atomic.Int64) {
+	t.Helper()
 	half := len(data) / 2
 	var calls atomic.Int32
-	var served atomic.Int64
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	served = new(atomic.Int64)
+	ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
-			// Announce the whole file, send half of it, then drop the connection.
 			w.Header().Set("Content-Length", fmt.Sprint(len(data)))
 			w.Write(data[:half])
 			w.(http.Flusher).Flush()
@@ -181,7 +183,14 @@ func TestFetchResumesPartialDownload(t *testing.T) {
 		http.ServeContent(cw, r, "", time.Time{}, bytes.NewReader(data))
 		served.Add(cw.n)
 	}))
-	defer ts.Close()
+	t.Cleanup(ts.Close)
+	return ts, served
+}
+
+func TestFetchResumesPartialDownload(t *testing.T) {
+	data := content("binutils", 1<<20)
+	half := len(data) / 2
+	ts, served := breakingServer(t, data)
 	st := openStore(t)
 	src := sourceFor("binutils.tar.xz", data, ts.URL+"/binutils.tar.xz")
 	ctx := context.Background()

@@ -1,18 +1,13 @@
 package sources
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/xlapp/xbuild/manifests"
 )
@@ -63,25 +58,7 @@ func TestFetchWithoutPinnedSize(t *testing.T) {
 		}
 	})
 	t.Run("broken transfer resumes", func(t *testing.T) {
-		half := len(good) / 2
-		var calls atomic.Int32
-		var served atomic.Int64
-		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if calls.Add(1) == 1 {
-				w.Header().Set("Content-Length", fmt.Sprint(len(good)))
-				w.Write(good[:half])
-				w.(http.Flusher).Flush()
-				served.Add(int64(half))
-				panic(http.ErrAbortHandler)
-			}
-			if r.Header.Get("Range") != fmt.Sprintf("bytes=%d-", half) {
-				t.Errorf("second request Range = %q, want bytes=%d-", r.Header.Get("Range"), half)
-			}
-			cw := &countingWriter{ResponseWriter: w}
-			http.ServeContent(cw, r, "", time.Time{}, bytes.NewReader(good))
-			served.Add(cw.n)
-		}))
-		defer ts.Close()
+		ts, served := breakingServer(t, good)
 		st := openStore(t)
 		src := unsized("zlib.tar.xz", good, ts.URL+"/zlib.tar.xz")
 		if err := st.Fetch(ctx, []manifests.Source{src}, Options{}); err == nil || !strings.Contains(err.Error(), "broke off") {
