@@ -203,6 +203,11 @@ func (e *Engine) prepare(ctx context.Context, st *manifests.Stage, pk *manifests
 		// directories are plain directories too. It is made fresh for each
 		// run and removed before the snapshot.
 		inTree := filepath.Join(e.LFS, buildDir)
+		// The tree is the builds' own work: a symlink on the way to /build
+		// would make the removal below reach outside it.
+		if err := noSymlinkBelow(e.LFS, buildDir); err != nil {
+			return nil, err
+		}
 		if err := os.RemoveAll(inTree); err != nil {
 			return nil, fmt.Errorf("remove %s left by an earlier run: %w", inTree, err)
 		}
@@ -300,6 +305,26 @@ func mkdirAllTracked(dir string) ([]string, error) {
 		}
 	}
 	return missing, nil
+}
+
+// noSymlinkBelow fails when a component of rel inside root (the last one
+// included) is a symbolic link.
+func noSymlinkBelow(root, rel string) error {
+	p := root
+	for _, c := range strings.Split(strings.Trim(filepath.Clean(rel), "/"), "/") {
+		p = filepath.Join(p, c)
+		fi, err := os.Lstat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symbolic link in the LFS tree: xbuild needs it as its build directory; remove it", p)
+		}
+	}
+	return nil
 }
 
 // withUser writes a copy of the seed's /etc/passwd or /etc/group that also
