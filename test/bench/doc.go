@@ -21,7 +21,10 @@
 //
 // BenchmarkSandboxOverhead builds binutils pass 1 with xbuild and in a
 // plain chroot of the same seed; it needs XBUILD_BENCH_BINUTILS and
-// XBUILD_BENCH_TOOLCHAIN_SEED and skips without them.
+// XBUILD_BENCH_TOOLCHAIN_SEED and skips without them. Both builds run on
+// a tmpfs it mounts (XBUILD_BENCH_SANDBOX_FS=disk puts them under the
+// test's temporary directory instead): on this VM's journal-less ext4 the
+// inode allocator alone moved one build's system time by a factor of two.
 //
 // XBUILD_BIN selects the binary (default: built from this checkout);
 // XBUILD_BENCH_REPEAT the runs per timed pair (best of; default 3, 1 for
