@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,6 +122,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--manifest", "/nonexistent/dir", "check"}, 1, "manifest"},
 		{[]string{"--manifest", "testdata/broken", "check"}, 1, "testdata/broken/manifest.yaml:"},
 		{[]string{"-j", "0", "plan"}, 2, "-j 0"},
+		{[]string{"--compression", "max", "plan"}, 2, `--compression "max": want fastest, default or better`},
 	}
 	for _, tc := range tests {
 		r := xbuild(t, tc.args...)
@@ -253,4 +256,74 @@ func TestFailureAndResume(t *testing.T) {
 	if !rows[0].Cached || rows[1].Cached || !strings.Contains(rows[1].Reason, "first: script changed") {
 		t.Fatalf("plan after editing first.sh: %+v", rows)
 	}
+}
+
+// --compression trades CPU for a smaller store and nothing else: the same
+// tree has the same digest at every level, and restores from either store.
+func TestCompressionLevel(t *testing.T) {
+	dir := t.TempDir()
+	tree := filepath.Join(dir, "tree")
+	if err := os.Mkdir(tree, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Words in random order, as test/bench's synthetic text: the fastest
+	// level's matcher misses many repeats that the better one finds.
+	r := rand.New(rand.NewPCG(1, 2))
+	words := make([]string, 8192)
+	for i := range words {
+		b := make([]byte, 2+r.IntN(10))
+		for j := range b {
+			b[j] = "etaoinshrdlcumwfgypbvkjxqz_ETAOINSHRD0123456789"[r.IntN(46)]
+		}
+		words[i] = string(b)
+	}
+	var text strings.Builder
+	for text.Len() < 3<<20 {
+		text.WriteString(words[r.IntN(len(words))])
+		text.WriteByte(" \n,;()=."[r.IntN(8)])
+	}
+	if err := os.WriteFile(filepath.Join(tree, "words.txt"), []byte(text.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]int64{}
+	var digests []string
+	for _, level := range []string{"fastest", "better"} {
+		store := filepath.Join(dir, level)
+		res := xbuild(t, "--store", store, "--compression", level, "cache", "snapshot", tree)
+		mustOK(t, res)
+		digests = append(digests, strings.TrimSpace(res.stdout))
+		stored[level] = treeBytes(t, filepath.Join(store, "cache"))
+		mustOK(t, xbuild(t, "--store", store, "restore", digests[len(digests)-1], "--to", filepath.Join(dir, "r-"+level)))
+		got, err := os.ReadFile(filepath.Join(dir, "r-"+level, "words.txt"))
+		if err != nil || string(got) != text.String() {
+			t.Fatalf("--compression %s: restored words.txt differs (err %v)", level, err)
+		}
+	}
+	if digests[0] != digests[1] {
+		t.Fatalf("the level changed the digest: fastest %s, better %s", digests[0], digests[1])
+	}
+	if stored["better"] >= stored["fastest"]*95/100 {
+		t.Fatalf("--compression better stored %d bytes, fastest %d: want at least 5%% less", stored["better"], stored["fastest"])
+	}
+	t.Logf("stored: fastest %d, better %d bytes", stored["fastest"], stored["better"])
+}
+
+// treeBytes is the size of the regular files below dir.
+func treeBytes(t *testing.T, dir string) int64 {
+	t.Helper()
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		fi, err := d.Info()
+		if err == nil {
+			n += fi.Size()
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

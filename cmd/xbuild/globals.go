@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
 	"github.com/spf13/pflag"
 	"github.com/xlapp/xbuild/cache"
@@ -33,6 +34,7 @@ type globals struct {
 	quiet    bool
 	verbose  bool
 	until    string // stage --until
+	compress string // --compression: the zstd level of new blobs
 
 	fs             *pflag.FlagSet
 	stdin          io.Reader
@@ -55,11 +57,27 @@ func (g *globals) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&g.json, "json", false, "machine-readable output")
 	fs.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors and results")
 	fs.BoolVarP(&g.verbose, "verbose", "v", false, "also show every package's build output (it is always in its log)")
+	level := os.Getenv("XBUILD_COMPRESSION")
+	if level == "" {
+		level = "fastest"
+	}
+	fs.StringVar(&g.compress, "compression", level, "zstd level of new snapshot data: fastest, default or better; smaller costs CPU (env XBUILD_COMPRESSION)")
+}
+
+// compressionLevels are the --compression names. Snapshot digests do not
+// depend on the level: stores written at different levels share blobs.
+var compressionLevels = map[string]zstd.EncoderLevel{
+	"fastest": zstd.SpeedFastest,
+	"default": zstd.SpeedDefault,
+	"better":  zstd.SpeedBetterCompression,
 }
 
 func (g *globals) finish() error {
 	if g.jobs < 1 {
 		return usagef("-j %d: want 1 or more", g.jobs)
+	}
+	if _, ok := compressionLevels[g.compress]; !ok {
+		return usagef("--compression %q: want fastest, default or better", g.compress)
 	}
 	abs, err := filepath.Abs(g.store)
 	if err != nil {
@@ -84,6 +102,7 @@ func (g *globals) cache() (*cache.Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open store %s: %w", g.store, err)
 		}
+		s.Level = compressionLevels[g.compress]
 		g.cacheStore = s
 	}
 	return g.cacheStore, nil

@@ -112,18 +112,32 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	return exitFailed
 }
 
-// valueFlags are global flags that take a separate value argument; the
-// command word is the first argument that is neither a flag nor a value.
-var valueFlags = map[string]bool{"--manifest": true, "--store": true, "--lfs": true, "--mirror": true, "-j": true, "--jobs": true}
-
+// findCommand returns the position of the command word: the first
+// argument that is neither a global flag nor a global flag's separate
+// value. Which flags take a value is read off their registration, so a new
+// global flag cannot be mistaken for the command.
 func findCommand(args []string) (int, string) {
+	fs := pflag.NewFlagSet("xbuild", pflag.ContinueOnError)
+	new(globals).register(fs)
+	takesValue := func(a string) bool {
+		var f *pflag.Flag
+		switch {
+		case strings.Contains(a, "="):
+			return false
+		case strings.HasPrefix(a, "--"):
+			f = fs.Lookup(a[2:])
+		case len(a) == 2:
+			f = fs.ShorthandLookup(a[1:])
+		}
+		return f != nil && f.NoOptDefVal == ""
+	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
 			return -1, ""
 		}
 		if strings.HasPrefix(a, "-") {
-			if valueFlags[a] {
+			if takesValue(a) {
 				i++
 			}
 			continue

@@ -169,10 +169,12 @@ func Generate(ctx context.Context, dir string, totalBytes int64, seed uint64) (S
 // Mutate rewrites the regular files of dir whose position in walk order
 // is congruent to phase modulo every (every=20 changes 5% of the files)
 // with new contents of the same size, as a build step that regenerates
-// some outputs would. Different phases change disjoint sets of files. It
+// some outputs would: the old contents with a few bytes changed in every
+// 4 KiB, so a changed file compresses as it did, on a copied real tree as
+// on a generated one. Different phases change disjoint sets of files. It
 // returns the number of files and bytes changed.
 func Mutate(ctx context.Context, dir string, every, phase int, seed uint64) (files int, bytes int64, err error) {
-	c := newContent(seed)
+	r := rand.New(rand.NewPCG(seed, seed^0x2545f4914f6cdd1d))
 	i := 0
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -192,7 +194,16 @@ func Mutate(ctx context.Context, dir string, every, phase int, seed uint64) (fil
 		if err != nil {
 			return err
 		}
-		data := c.make(int(fi.Size()))
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for k := 0; k < max(1, len(data)/4096); k++ {
+			at := r.IntN(max(1, len(data)))
+			for j := at; j < min(at+8, len(data)); j++ {
+				data[j] ^= byte(1 + r.IntN(255)) // never 0: the byte changes
+			}
+		}
 		if fi.Size() == 0 {
 			data = []byte("now not empty\n")
 		}

@@ -124,3 +124,53 @@ func TestMutate(t *testing.T) {
 		t.Errorf("entries changed: %d by both phases (files %d+%d), %d by the second", changed01, n0, n1, changed1)
 	}
 }
+
+func TestCopyUpTo(t *testing.T) {
+	src := t.TempDir()
+	if _, err := Generate(t.Context(), src, 16e6, 6); err != nil {
+		t.Fatal(err)
+	}
+	whole := t.TempDir()
+	all, err := CopyUpTo(t.Context(), whole, 1<<40, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.Symlinks == 0 || all.Hardlinks == 0 {
+		t.Errorf("want symlinks and hardlinks copied: %v", all)
+	}
+	if got, want := listing(t, filepath.Join(whole, filepath.Base(src))), listing(t, src); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("a copy within budget differs from its source")
+	}
+	dst := t.TempDir()
+	sh, err := CopyUpTo(t.Context(), dst, all.Bytes/2, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh.Bytes > all.Bytes/2 || sh.Bytes < all.Bytes/4 {
+		t.Errorf("copied %d bytes with a budget of %d", sh.Bytes, all.Bytes/2)
+	}
+	// What was copied is the source: same listing (modes, sizes, link
+	// targets, mtimes) for every copied path, and hardlinks still linked.
+	want := map[string]string{}
+	for _, l := range listing(t, src) {
+		want[strings.SplitN(l, " ", 2)[0]] = l
+	}
+	copied := listing(t, filepath.Join(dst, filepath.Base(src)))
+	if len(copied) < 10 {
+		t.Fatalf("copied only %d entries", len(copied))
+	}
+	for _, l := range copied {
+		name := strings.SplitN(l, " ", 2)[0]
+		if name == "." {
+			continue
+		}
+		if want[name] != l {
+			t.Errorf("copy differs:\n got %s\nwant %s", l, want[name])
+		}
+		a, errA := os.Lstat(filepath.Join(src, name))
+		b, errB := os.Lstat(filepath.Join(dst, filepath.Base(src), name))
+		if errA != nil || errB != nil || (!a.IsDir() && !a.ModTime().Equal(b.ModTime())) {
+			t.Errorf("%s: mtime %v, copied %v (%v %v)", name, a.ModTime(), b.ModTime(), errA, errB)
+		}
+	}
+}
