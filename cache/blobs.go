@@ -378,14 +378,18 @@ func (v *verifyReader) Read(p []byte) (int, error) {
 
 func (v *verifyReader) Close() error { return v.close() }
 
-// encodeVerified compresses src into dst (appending) with enc and checks
-// that dec gives src back, so a compressor fault never reaches the store.
-func encodeVerified(enc *zstd.Encoder, dec *zstd.Decoder, src, dst, scratch []byte) ([]byte, []byte, error) {
+// encodeVerified compresses src into dst (appending) with enc and, when
+// verify is set, checks that dec gives src back, so a compressor fault
+// never reaches the store.
+func encodeVerified(enc *zstd.Encoder, dec *zstd.Decoder, src, dst, scratch []byte, verify bool) ([]byte, []byte, error) {
 	start := len(dst)
 	if cap(dst)-start < len(src)/2 {
 		dst = append(make([]byte, 0, start+len(src)/2), dst...)
 	}
 	dst = enc.EncodeAll(src, dst)
+	if !verify {
+		return dst, scratch, nil
+	}
 	if cap(scratch) < len(src) {
 		scratch = make([]byte, 0, len(src)) // DecodeAll must not grow it by doubling
 	}

@@ -195,6 +195,7 @@ func (s *Store) repack(ctx context.Context, p *pack, keep []int) (*pack, error) 
 		return nil, err
 	}
 	defer w.close()
+	w.verify = true // rare, and the only copy of what it keeps
 	sess := &writeSession{s: s, claimed: map[sum]bool{}}
 	if err := s.writePack(ctx, w, sess, pb); err != nil {
 		return nil, err

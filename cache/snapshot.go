@@ -223,7 +223,7 @@ func (sn *snapshotter) run(ctx context.Context, dir string) (digest.Digest, erro
 			defer w.close()
 			for job := range sn.packs.full {
 				if c := job.chunk; c != nil {
-					c.out, w.scratch, c.err = encodeVerified(w.enc, w.dec, c.data, c.out[:0], w.scratch)
+					c.out, w.scratch, c.err = encodeVerified(w.enc, w.dec, c.data, c.out[:0], w.scratch, w.verify)
 					c.done <- struct{}{}
 					continue
 				}
@@ -552,6 +552,7 @@ func contentReader(f io.ReaderAt, size int64, regions []Region) io.Reader {
 type worker struct {
 	enc     *zstd.Encoder
 	dec     *zstd.Decoder
+	verify  bool // decode what enc wrote and compare (Store.VerifyWrites)
 	small   []byte
 	out     []byte
 	scratch []byte
@@ -603,7 +604,7 @@ func (s *Store) newWorker(window int) (*worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new decoder: %w", err)
 	}
-	return &worker{enc: enc, dec: dec}, nil
+	return &worker{enc: enc, dec: dec, verify: s.VerifyWrites}, nil
 }
 
 func (w *worker) close() {
@@ -942,7 +943,7 @@ const minPackPart = 512 << 10
 // for the content without hashing the compressed bytes again.
 func (s *Store) writePack(ctx context.Context, w *worker, sess *writeSession, pb packBuild) error {
 	var err error
-	w.out, w.scratch, err = encodeVerified(w.enc, w.dec, pb.data, w.out[:0], w.scratch)
+	w.out, w.scratch, err = encodeVerified(w.enc, w.dec, pb.data, w.out[:0], w.scratch, w.verify)
 	if err != nil {
 		return fmt.Errorf("compress pack: %w", err)
 	}

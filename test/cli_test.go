@@ -327,3 +327,53 @@ func treeBytes(t *testing.T, dir string) int64 {
 	}
 	return n
 }
+
+// cache check finds a damaged blob, fails with one line pointing at
+// --repair, and --repair leaves a store that checks clean; a restore of
+// the damaged snapshot names the blob and the same fix.
+func TestCacheCheck(t *testing.T) {
+	dir := t.TempDir()
+	tree, store := filepath.Join(dir, "tree"), filepath.Join(dir, "store")
+	if err := os.MkdirAll(tree, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("a line of a big file that compresses well\n", 100000) // over 1 MiB: a blob file
+	if err := os.WriteFile(filepath.Join(tree, "big"), []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := xbuild(t, "--store", store, "cache", "snapshot", tree)
+	mustOK(t, r)
+	snap := strings.TrimSpace(r.stdout)
+	r = xbuild(t, "--store", store, "cache", "check")
+	mustOK(t, r)
+	if !strings.Contains(r.stdout, "0 corrupt blobs") {
+		t.Fatalf("check of a sound store: %q", r.stdout)
+	}
+	blobs, err := filepath.Glob(filepath.Join(store, "cache", "blobs", "sha256", "*"))
+	if err != nil || len(blobs) != 1 {
+		t.Fatalf("blob files %v (%v), want 1", blobs, err)
+	}
+	b, err := os.ReadFile(blobs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x20
+	if err := os.WriteFile(blobs[0], b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = xbuild(t, "--store", store, "cache", "check")
+	if r.code != 1 || !strings.Contains(r.stdout, "corrupt: ") || !strings.Contains(r.stdout, "unrestorable snapshot: "+snap) ||
+		!strings.Contains(r.stderr, "--repair") || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+		t.Fatalf("check of a damaged store: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = xbuild(t, "--store", store, "restore", snap, "--to", filepath.Join(dir, "r"))
+	if r.code != 1 || !strings.Contains(r.stderr, "corrupt blob") || !strings.Contains(r.stderr, "cache check --repair") {
+		t.Fatalf("restore of a damaged snapshot: exit %d\n%s", r.code, r.stderr)
+	}
+	mustOK(t, xbuild(t, "--store", store, "cache", "check", "--repair"))
+	r = xbuild(t, "--store", store, "cache", "check")
+	mustOK(t, r)
+	if _, err := os.Stat(blobs[0]); err == nil {
+		t.Errorf("--repair left the corrupt %s", blobs[0])
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -13,14 +14,15 @@ import (
 )
 
 func cacheCmd() *command {
-	var rehash bool
-	return &command{name: "cache", args: "ls | gc | snapshot DIR", short: "list snapshots, collect garbage, or snapshot any directory",
+	var rehash, repair bool
+	return &command{name: "cache", args: "ls | gc | check | snapshot DIR", short: "list snapshots, collect garbage, check every stored blob, or snapshot any directory",
 		flags: func(fs *pflag.FlagSet) {
 			fs.BoolVar(&rehash, "rehash", false, "snapshot: re-read every file instead of trusting the stat cache")
+			fs.BoolVar(&repair, "repair", false, "check: remove corrupt blobs and the snapshots and refs that need them (their stages rebuild)")
 		},
 		run: func(ctx context.Context, g *globals, args []string) error {
 			if len(args) == 0 {
-				return usagef("cache needs a subcommand: ls, gc or snapshot DIR")
+				return usagef("cache needs a subcommand: ls, gc, check or snapshot DIR")
 			}
 			cs, err := g.cache()
 			if err != nil {
@@ -31,6 +33,8 @@ func cacheCmd() *command {
 				return g.cacheLs(ctx, cs)
 			case "gc":
 				return g.cacheGC(ctx, cs)
+			case "check":
+				return g.cacheCheck(ctx, cs, repair)
 			case "snapshot":
 				if len(args) != 2 {
 					return usagef("cache snapshot takes one directory")
@@ -46,7 +50,7 @@ func cacheCmd() *command {
 				fmt.Fprintln(g.stdout, d)
 				return nil
 			}
-			return usagef("unknown cache subcommand %q: want ls, gc or snapshot", args[0])
+			return usagef("unknown cache subcommand %q: want ls, gc, check or snapshot", args[0])
 		}}
 }
 
@@ -128,5 +132,51 @@ func (g *globals) cacheGC(ctx context.Context, cs *cache.Store) error {
 		return g.emitJSON(st)
 	}
 	fmt.Fprintf(g.stdout, "removed %d snapshots and %d blobs, freed %d bytes\n", st.SnapshotsRemoved, st.BlobsRemoved, st.BytesFreed)
+	return nil
+}
+
+// errStoreDamaged is cache check's failure: the lines above it name the
+// damage.
+var errStoreDamaged = errors.New("store damaged: run 'xbuild cache check --repair' to remove the corrupt blobs and the snapshots that need them; their stages rebuild on the next run")
+
+func (g *globals) cacheCheck(ctx context.Context, cs *cache.Store, repair bool) error {
+	start := time.Now()
+	st, err := cs.Check(ctx, repair)
+	if err != nil {
+		return err
+	}
+	if g.json {
+		broken := make([]string, len(st.Broken))
+		for i, d := range st.Broken {
+			broken[i] = d.String()
+		}
+		corrupt := make([]string, len(st.Corrupt))
+		for i, c := range st.Corrupt {
+			corrupt[i] = c.Error()
+		}
+		if err := g.emitJSON(map[string]any{"ok": st.OK(), "packs": st.Packs, "blob_files": st.BlobFiles, "bytes": st.Bytes,
+			"corrupt": corrupt, "broken_snapshots": broken, "refs": st.Refs, "repaired": st.Repaired, "seconds": time.Since(start).Seconds()}); err != nil {
+			return err
+		}
+	} else {
+		for _, c := range st.Corrupt {
+			fmt.Fprintf(g.stdout, "corrupt: %v\n", c)
+		}
+		for _, d := range st.Broken {
+			fmt.Fprintf(g.stdout, "unrestorable snapshot: %s\n", d)
+		}
+		for _, r := range st.Refs {
+			fmt.Fprintf(g.stdout, "ref to it: %s\n", r)
+		}
+		verb := "found"
+		if st.Repaired && !st.OK() {
+			verb = "removed"
+		}
+		fmt.Fprintf(g.stdout, "checked %d packs and %d blob files, %.1f MB of content, in %.1f s: %d corrupt blobs, %d unrestorable snapshots %s\n",
+			st.Packs, st.BlobFiles, float64(st.Bytes)/1e6, time.Since(start).Seconds(), len(st.Corrupt), len(st.Broken), verb)
+	}
+	if !st.OK() && !st.Repaired {
+		return errStoreDamaged
+	}
 	return nil
 }

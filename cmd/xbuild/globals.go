@@ -35,6 +35,7 @@ type globals struct {
 	verbose  bool
 	until    string // stage --until
 	compress string // --compression: the zstd level of new blobs
+	verifyW  bool   // --verify-writes
 
 	fs             *pflag.FlagSet
 	stdin          io.Reader
@@ -61,6 +62,7 @@ func (g *globals) register(fs *pflag.FlagSet) {
 	if level == "" {
 		level = "fastest"
 	}
+	fs.BoolVar(&g.verifyW, "verify-writes", os.Getenv("XBUILD_VERIFY_WRITES") == "1", "decompress and compare every new snapshot frame before storing it (about 15% slower snapshots; env XBUILD_VERIFY_WRITES=1)")
 	fs.StringVar(&g.compress, "compression", level, "zstd level of new snapshot data: fastest, default or better; smaller costs CPU (env XBUILD_COMPRESSION)")
 }
 
@@ -103,6 +105,7 @@ func (g *globals) cache() (*cache.Store, error) {
 			return nil, fmt.Errorf("open store %s: %w", g.store, err)
 		}
 		s.Level = compressionLevels[g.compress]
+		s.VerifyWrites = g.verifyW
 		g.cacheStore = s
 	}
 	return g.cacheStore, nil

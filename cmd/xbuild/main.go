@@ -15,6 +15,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/pflag"
+	"github.com/xlapp/xbuild/cache"
 	"github.com/xlapp/xbuild/sandbox/runc"
 )
 
@@ -103,6 +104,10 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	msg := strings.TrimSpace(err.Error())
 	if errors.Is(err, syscall.ENOSPC) {
 		msg += " (no space left on the device: free space, or point --store/--lfs at a bigger disk)"
+	}
+	var ce *cache.CorruptError
+	if errors.As(err, &ce) {
+		msg += " (run 'xbuild cache check --repair': it removes the damaged blobs and the snapshots that need them, and their stages rebuild)"
 	}
 	fmt.Fprintf(stderr, "xbuild: %s\n", msg)
 	var ue *usageError
