@@ -69,15 +69,13 @@ func xbuildBinary(tb testing.TB) string {
 // xb runs the xbuild binary against one store.
 type xb struct {
 	bin, store string
-	level      string // --compression, "" for the default
+	flags      []string // extra global flags, e.g. --compression default
 }
 
 func (x xb) snapshot(tb testing.TB, dir string, rehash bool) (Measure, digest.Digest) {
 	tb.Helper()
 	args := []string{"--store", x.store, "--json", "cache", "snapshot", dir}
-	if x.level != "" {
-		args = append(args, "--compression", x.level)
-	}
+	args = append(args, x.flags...)
 	if rehash {
 		args = append(args, "--rehash")
 	}
@@ -374,24 +372,31 @@ func storeCases(b *testing.B, bin, tree, name string) {
 	report(Row{Goal: "1", Case: "full snapshot (stored bytes)", Anchor: fmt.Sprintf("tar+zstd output %.1f MB", float64(tarBytes)/1e6),
 		Ratio: ratio(float64(stored), float64(tarBytes)), Limit: 1.1, Stored: stored}, "g1-size-x")
 
-	// Reference: the same at --compression default, the other side of
-	// the trade between goal 1's two limits.
-	xd := xb{bin: bin, store: filepath.Join(mem, "store-default"), level: "default"}
-	var fullDefault Measure
-	for i := range repeats {
-		if err := os.RemoveAll(xd.store); err != nil {
-			b.Fatal(err)
+	// References: the same at --compression default, the other side of
+	// the trade between goal 1's two limits, and with --verify-writes.
+	for _, ref := range []struct{ name, flag, value string }{
+		{"--compression default", "--compression", "default"},
+		{"--verify-writes", "--verify-writes", "true"},
+	} {
+		xr := xb{bin: bin, store: filepath.Join(mem, "store-ref"), flags: []string{ref.flag + "=" + ref.value}}
+		var m Measure
+		for i := range repeats {
+			if err := os.RemoveAll(xr.store); err != nil {
+				b.Fatal(err)
+			}
+			f, dr := xr.snapshot(b, tree, false)
+			same(b, "full snapshot with "+ref.name, dr, d)
+			m = faster(i, m, f)
 		}
-		f, dd := xd.snapshot(b, tree, false)
-		same(b, "full snapshot at --compression default", dd, d)
-		fullDefault = faster(i, fullDefault, f)
+		st := xr.stored(b)
+		os.RemoveAll(xr.store)
+		report(Row{Case: "full snapshot with " + ref.name + " (time)", Ours: m.Wall, OursCPU: m.CPU, Anchor: "tar -cf - . \\| zstd -T0 -3", Base: anchor.Wall, BaseCPU: anchor.CPU,
+			Ratio: ratio(m.Wall.Seconds(), anchor.Wall.Seconds()), Stored: st, RSS: m.RSS}, "")
+		if ref.flag == "--compression" {
+			report(Row{Case: "full snapshot with " + ref.name + " (stored bytes)", Anchor: fmt.Sprintf("tar+zstd output %.1f MB", float64(tarBytes)/1e6),
+				Ratio: ratio(float64(st), float64(tarBytes)), Stored: st}, "")
+		}
 	}
-	storedDefault := xd.stored(b)
-	os.RemoveAll(xd.store)
-	report(Row{Case: "full snapshot at --compression default (time)", Ours: fullDefault.Wall, OursCPU: fullDefault.CPU, Anchor: "tar -cf - . \\| zstd -T0 -3", Base: anchor.Wall, BaseCPU: anchor.CPU,
-		Ratio: ratio(fullDefault.Wall.Seconds(), anchor.Wall.Seconds()), Stored: storedDefault, RSS: fullDefault.RSS}, "")
-	report(Row{Case: "full snapshot at --compression default (stored bytes)", Anchor: fmt.Sprintf("tar+zstd output %.1f MB", float64(tarBytes)/1e6),
-		Ratio: ratio(float64(storedDefault), float64(tarBytes)), Stored: storedDefault}, "")
 
 	// Goal 2: the same tree again; and --rehash for reference.
 	var again Measure
