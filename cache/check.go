@@ -140,6 +140,32 @@ func (s *Store) Check(ctx context.Context, repair bool) (CheckStats, error) {
 		}
 	}
 
+	// A snapshot is broken when it needs a blob with no sound copy. Without
+	// repair, writers may have stored packs and blobs since the reads
+	// above: content that is stored now but was not read is not counted
+	// against a snapshot.
+	bad := map[sum]bool{}
+	for _, c := range st.Corrupt {
+		if sm, ok := sumOf(c.Blob); ok {
+			bad[sm] = true
+		}
+	}
+	if err := s.refreshIndex(); err != nil {
+		return st, fmt.Errorf("check: %w", err)
+	}
+	needed := func(sm sum) bool {
+		if good[sm] {
+			return false
+		}
+		if bad[sm] {
+			return true
+		}
+		if _, ok := s.idx.lookup(sm); ok {
+			return false
+		}
+		_, err := os.Stat(s.blobPath(digestOf(sm)))
+		return err != nil
+	}
 	snaps, err := s.listSnapshots()
 	if err != nil {
 		return st, fmt.Errorf("check: %w", err)
@@ -160,7 +186,7 @@ func (s *Store) Check(ctx context.Context, repair bool) (CheckStats, error) {
 			continue
 		}
 		for i := range t.Entries {
-			if sm, ok := sumOf(t.Entries[i].Digest); ok && !good[sm] {
+			if sm, ok := sumOf(t.Entries[i].Digest); ok && needed(sm) {
 				broken[d] = true
 				break
 			}

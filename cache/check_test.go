@@ -101,3 +101,25 @@ func TestCheckRepair(t *testing.T) {
 	must(t, "restore a", s.Restore(ctx, dA, filepath.Join(dir, "ra"), RestoreOptions{}))
 	compareObserved(t, observe(t, srcA), observe(t, filepath.Join(dir, "ra")))
 }
+
+// A blob that is gone, not damaged, breaks its snapshot too.
+func TestCheckMissingBlob(t *testing.T) {
+	requireRoot(t)
+	ctx := context.Background()
+	src := filepath.Join(t.TempDir(), "src")
+	must(t, "mkdir", os.Mkdir(src, 0o755))
+	buildTree(t, src, []fx{{path: "/big", kind: 'f', data: bigData(2 << 20), mode: 0o644}})
+	s := newStore(t)
+	d := snap(t, s, src, SnapshotOptions{})
+	blobs, err := filepath.Glob(filepath.Join(s.path(dirBlobs), "*"))
+	must(t, "glob", err)
+	if len(blobs) != 1 {
+		t.Fatalf("blob files %v, want 1", blobs)
+	}
+	must(t, "remove", os.Remove(blobs[0]))
+	st, err := s.Check(ctx, false)
+	must(t, "check", err)
+	if len(st.Corrupt) != 0 || !slices.Equal(st.Broken, []digest.Digest{d}) {
+		t.Fatalf("check: corrupt %v broken %v, want none and [%s]", st.Corrupt, st.Broken, d)
+	}
+}
