@@ -14,6 +14,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
+	"golang.org/x/sync/errgroup"
 )
 
 // CheckStats is what Check found and, when repairing, removed.
@@ -67,15 +68,36 @@ func (s *Store) Check(ctx context.Context, repair bool) (CheckStats, error) {
 	}
 	s.idx.mu.RUnlock()
 	sort.Slice(packs, func(i, j int) bool { return packs[i].name < packs[j].name })
+	// Read the packs on every worker; act on them in order.
+	type packResult struct {
+		bad map[int]*CorruptError
+		n   int64
+	}
+	results := make([]packResult, len(packs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, s.Workers))
+	for i, p := range packs {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			bad, n, err := s.checkPack(p)
+			if err != nil {
+				return fmt.Errorf("check: %w", err)
+			}
+			results[i] = packResult{bad, n}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return st, err
+	}
 	gone := map[string]bool{}
-	for _, p := range packs {
+	for k, p := range packs {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-		bad, n, err := s.checkPack(p)
-		if err != nil {
-			return st, fmt.Errorf("check: %w", err)
-		}
+		bad, n := results[k].bad, results[k].n
 		st.Packs++
 		st.Bytes += n
 		for i, b := range p.blobs {
@@ -112,30 +134,48 @@ func (s *Store) Check(ctx context.Context, repair bool) (CheckStats, error) {
 	if err != nil {
 		return st, fmt.Errorf("check: list blobs: %w", err)
 	}
+	type blobResult struct {
+		d   digest.Digest
+		n   int64
+		err error
+	}
+	var blobs []blobResult
 	for _, e := range ents {
-		if err := ctx.Err(); err != nil {
-			return st, err
-		}
 		d := digest.NewDigestFromEncoded(digest.SHA256, e.Name())
-		sm, ok := sumOf(d)
-		if !ok {
-			continue
+		if _, ok := sumOf(d); ok {
+			blobs = append(blobs, blobResult{d: d})
 		}
-		n, cerr := s.checkBlobFile(d)
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(max(1, s.Workers))
+	for i := range blobs {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			blobs[i].n, blobs[i].err = s.checkBlobFile(blobs[i].d)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return st, err
+	}
+	for _, r := range blobs {
+		sm, _ := sumOf(r.d)
 		st.BlobFiles++
-		st.Bytes += n
-		if cerr == nil {
+		st.Bytes += r.n
+		if r.err == nil {
 			good[sm] = true
 			continue
 		}
 		var ce *CorruptError
-		if !errors.As(cerr, &ce) {
-			return st, fmt.Errorf("check: %w", cerr)
+		if !errors.As(r.err, &ce) {
+			return st, fmt.Errorf("check: %w", r.err)
 		}
 		st.Corrupt = append(st.Corrupt, ce)
 		if repair {
-			if err := os.Remove(s.blobPath(d)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return st, fmt.Errorf("check: remove blob %s: %w", d, err)
+			if err := os.Remove(s.blobPath(r.d)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return st, fmt.Errorf("check: remove blob %s: %w", r.d, err)
 			}
 		}
 	}
