@@ -261,8 +261,9 @@ func describe(tb testing.TB, dir string) string {
 }
 
 // BenchmarkStore measures the snapshot store against tar+zstd (and
-// mksquashfs and ostree when installed) on a synthetic tree and on a
-// debootstrap seed, each case and its anchor in the same run, and prints
+// mksquashfs and ostree when installed) on a synthetic tree, a
+// debootstrap seed and a copy of parts of /usr, each case and its anchor
+// in the same run, and prints
 // one table per tree. A goal missed is a MISS in the table; a restored or
 // re-snapshotted tree that differs from its source fails the benchmark.
 //

@@ -4,9 +4,11 @@
 // tree and the same warm page cache.
 //
 // BenchmarkStore runs the xbuild binary as a child (so peak RSS is the
-// child's rusage) on two trees: a synthetic build-output-like tree from
-// Generate (XBUILD_BENCH_MB megabytes, default 300) and a debootstrap
-// minbase seed (XBUILD_BENCH_SEED, or one made once in the test cache).
+// child's rusage) on three trees: a synthetic build-output-like tree from
+// Generate (XBUILD_BENCH_MB megabytes, default 300), a debootstrap
+// minbase seed (XBUILD_BENCH_SEED, or one made once in the test cache),
+// and a copy of parts of this machine's /usr of XBUILD_BENCH_MB
+// megabytes (CopyUpTo; the issue's own anchor tree was one).
 // Stores, anchor outputs and restores live on a tmpfs it mounts itself;
 // a few reference rows repeat the full snapshot and the restore on the
 // disk. It prints a Markdown table per tree (and appends it to
