@@ -194,11 +194,20 @@ func publish(tb testing.TB, t *Table) {
 // syntheticTree returns the synthetic tree of XBUILD_BENCH_MB megabytes
 // (default 300), generating it once into the test cache.
 func syntheticTree(b *testing.B) string {
+	return cachedTree(b, "synthetic", func(dir string, size int64) (Shape, error) {
+		return Generate(b.Context(), dir, size, 1)
+	})
+}
+
+// cachedTree returns the test cache's tree bench-KIND-<XBUILD_BENCH_MB>MB,
+// filling it with fill (which gets the empty directory and the byte
+// budget) unless its .done marker says an earlier run did.
+func cachedTree(b *testing.B, kind string, fill func(dir string, size int64) (Shape, error)) string {
 	mb, err := strconv.Atoi(env("XBUILD_BENCH_MB", "300"))
 	if err != nil || mb <= 0 {
 		b.Fatalf("XBUILD_BENCH_MB=%q: want a positive number of megabytes", os.Getenv("XBUILD_BENCH_MB"))
 	}
-	dir := filepath.Join(testCache(b), fmt.Sprintf("bench-synthetic-%dMB", mb))
+	dir := filepath.Join(testCache(b), fmt.Sprintf("bench-%s-%dMB", kind, mb))
 	if _, err := os.Stat(dir + ".done"); err == nil {
 		return dir
 	}
@@ -206,7 +215,7 @@ func syntheticTree(b *testing.B) string {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	sh, err := Generate(b.Context(), dir, int64(mb)*1e6, 1)
+	sh, err := fill(dir, int64(mb)*1e6)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -281,32 +290,15 @@ func BenchmarkStore(b *testing.B) {
 // once in the test cache: headers, libraries, then /usr/share and
 // programs, as far as the budget goes. Its figures depend on the machine.
 func usrTree(b *testing.B) string {
-	mb, err := strconv.Atoi(env("XBUILD_BENCH_MB", "300"))
-	if err != nil || mb <= 0 {
-		b.Fatalf("XBUILD_BENCH_MB=%q: want a positive number of megabytes", os.Getenv("XBUILD_BENCH_MB"))
-	}
-	dir := filepath.Join(testCache(b), fmt.Sprintf("bench-usr-%dMB", mb))
-	if _, err := os.Stat(dir + ".done"); err == nil {
-		return dir
-	}
 	var srcs []string
 	for _, d := range []string{"/usr/include", "/usr/lib/x86_64-linux-gnu", "/usr/share", "/usr/bin"} {
 		if _, err := os.Stat(d); err == nil {
 			srcs = append(srcs, d)
 		}
 	}
-	os.RemoveAll(dir)
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	sh, err := CopyUpTo(b.Context(), dir, int64(mb)*1e6, srcs...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile(dir+".done", []byte(sh.String()+"\n"), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	return dir
+	return cachedTree(b, "usr", func(dir string, size int64) (Shape, error) {
+		return CopyUpTo(b.Context(), dir, size, srcs...)
+	})
 }
 
 func storeCases(b *testing.B, bin, tree, name string) {
