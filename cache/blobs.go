@@ -327,6 +327,11 @@ func (s *Store) OpenBlob(ctx context.Context, d digest.Digest) (io.ReadCloser, e
 			close: func() error { dec.Reset(nil); s.decoders.Put(dec); return f.Close() },
 		}, nil
 	}
+	return s.openBlobFile(d)
+}
+
+// openBlobFile is OpenBlob for the blob file of d (not a pack's copy).
+func (s *Store) openBlobFile(d digest.Digest) (io.ReadCloser, error) {
 	f, err := os.Open(s.blobPath(d))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("open blob %s: %w", d, ErrNotFound)
@@ -336,6 +341,7 @@ func (s *Store) OpenBlob(ctx context.Context, d digest.Digest) (io.ReadCloser, e
 	}
 	dec := s.decoders.Get().(*zstd.Decoder)
 	if err := dec.Reset(bufio.NewReaderSize(f, 256<<10)); err != nil {
+		s.decoders.Put(dec)
 		f.Close()
 		return nil, &CorruptError{Blob: d, Path: s.blobPath(d), Err: err}
 	}
