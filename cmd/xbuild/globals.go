@@ -62,7 +62,7 @@ func (g *globals) register(fs *pflag.FlagSet) {
 	if level == "" {
 		level = "fastest"
 	}
-	fs.BoolVar(&g.verifyW, "verify-writes", os.Getenv("XBUILD_VERIFY_WRITES") == "1", "decompress and compare every new snapshot frame before storing it (about 15% slower snapshots; env XBUILD_VERIFY_WRITES=1)")
+	fs.BoolVar(&g.verifyW, "verify-writes", os.Getenv("XBUILD_VERIFY_WRITES") == "1", "decompress and compare every new snapshot frame before storing it (about 16% slower full snapshots; env XBUILD_VERIFY_WRITES=1)")
 	fs.StringVar(&g.compress, "compression", level, "zstd level of new snapshot data: fastest, default or better; smaller costs CPU (env XBUILD_COMPRESSION)")
 }
 
