@@ -194,7 +194,9 @@ func publish(tb testing.TB, t *Table) {
 // syntheticTree returns the synthetic tree of XBUILD_BENCH_MB megabytes
 // (default 300), generating it once into the test cache.
 func syntheticTree(b *testing.B) string {
-	return cachedTree(b, "synthetic", func(dir string, size int64) (Shape, error) {
+	// v2: the generator's contents changed (see content); a tree made by
+	// the old one must not be reused
+	return cachedTree(b, "synthetic-v2", func(dir string, size int64) (Shape, error) {
 		return Generate(b.Context(), dir, size, 1)
 	})
 }
