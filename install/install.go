@@ -128,6 +128,9 @@ func Install(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 		tgt.UUID, tgt.FSType, tgt.Label = fsinfo.UUID, fsinfo.FSType, fsinfo.Label
+		if tgt.PartUUID == "" {
+			tgt.PartUUID = fsinfo.PartUUID
+		}
 		plan.UUID, plan.FSType, plan.Label = tgt.UUID, tgt.FSType, tgt.Label
 		dir, unmount, err := mountDevice(ctx, tgt.Device.Path, tgt.FSType)
 		if err != nil {
@@ -142,6 +145,9 @@ func Install(ctx context.Context, opts Options) (*Result, error) {
 	if err := opts.Snapshot.Restore(ctx, tgt.Dir); err != nil {
 		return nil, fmt.Errorf("write system to %s: %w", plan.name(), err)
 	}
+	if err := makeMountPoints(tgt.Dir); err != nil {
+		return nil, fmt.Errorf("write system to %s: %w", plan.name(), err)
+	}
 	kernel, err := findKernel(tgt.Dir)
 	if err != nil {
 		return nil, err
@@ -151,6 +157,9 @@ func Install(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if opts.Xen && kernel.Xen == "" {
 		return nil, fmt.Errorf("xen entry: no xen*.gz in the snapshot's /boot")
+	}
+	if kernel.Initrd == "" && tgt.PartUUID == "" {
+		return nil, fmt.Errorf("target %s: %w: install onto a partition of a partitioned disk, or give --target-partuuid (blkid -s PARTUUID -o value PARTITION); the host's boot loader was not changed", plan.name(), ErrNoPartUUID)
 	}
 	if err := machine.Apply(tgt.Dir, cfg, tgt.UUID, tgt.FSType); err != nil {
 		return nil, fmt.Errorf("apply machine config: %w", err)
@@ -349,6 +358,36 @@ func syncFS(dir string) error {
 	return nil
 }
 
+// mountPoints are the directories the booted system mounts its API file
+// systems on. A stage's snapshot has none of them: the sandbox makes
+// those a tree lacks for the run and removes them after, so that they
+// never land in a snapshot; without /dev the kernel cannot mount
+// devtmpfs and init has no console.
+var mountPoints = []struct {
+	path string
+	mode fs.FileMode
+}{
+	{"dev", 0o755}, {"proc", 0o555}, {"sys", 0o555}, {"run", 0o755}, {"tmp", 0o777 | fs.ModeSticky},
+}
+
+// makeMountPoints creates the missing mount points in root (as root:root);
+// existing ones are left as they are.
+func makeMountPoints(root string) error {
+	for _, m := range mountPoints {
+		p := filepath.Join(root, m.path)
+		if _, err := os.Lstat(p); err == nil {
+			continue
+		}
+		if err := os.Mkdir(p, 0o700); err != nil {
+			return fmt.Errorf("make mount point /%s: %w", m.path, err)
+		}
+		if err := os.Chmod(p, m.mode); err != nil { // not subject to umask
+			return fmt.Errorf("make mount point /%s: %w", m.path, err)
+		}
+	}
+	return nil
+}
+
 func hasWatchdog(root string) bool {
 	for _, p := range watchdogPaths() {
 		if st, err := os.Stat(filepath.Join(root, p)); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
@@ -356,6 +395,17 @@ func hasWatchdog(root string) bool {
 		}
 	}
 	return false
+}
+
+// rootArg is the value of root= for the new kernel. An initramfs finds the
+// root by file system UUID, which survives repartitioning; the kernel
+// alone (LFS builds none) knows only device names, which change with disk
+// order, and PARTUUID=, so without an initramfs it gets the PARTUUID.
+func rootArg(t *targetInfo, k *kernelFiles) string {
+	if k.Initrd != "" || t.PartUUID == "" {
+		return "UUID=" + t.UUID
+	}
+	return "PARTUUID=" + t.PartUUID
 }
 
 // writeBoot installs the kernel into the host's /boot and writes and arms
@@ -413,9 +463,10 @@ func writeBoot(ctx context.Context, o *Options, b *bootInfo, t *targetInfo, k *k
 		return nil, fmt.Errorf("sync %s: %w", b.Dir, err)
 	}
 
-	common := strings.TrimSpace(fmt.Sprintf("root=UUID=%s ro rootfstype=%s %s", t.UUID, t.FSType, o.Cmdline))
+	root := rootArg(t, k)
+	common := strings.TrimSpace(fmt.Sprintf("root=%s ro rootfstype=%s %s", root, t.FSType, o.Cmdline))
 	trial := common + " " + TrialArgs(o.Watchdog)
-	dom0 := strings.TrimSpace(fmt.Sprintf("root=UUID=%s ro rootfstype=%s %s", t.UUID, t.FSType, o.XenDom0Args))
+	dom0 := strings.TrimSpace(fmt.Sprintf("root=%s ro rootfstype=%s %s", root, t.FSType, o.XenDom0Args))
 	title := fmt.Sprintf("%s %s (kernel %s)", o.Name, o.Version, k.Version)
 	entries := []bootloader.Entry{
 		{ID: TrialID, Title: title + ", trial: falls back to the host", Kernel: kpath, Initrd: ipath, Cmdline: trial,

@@ -405,6 +405,77 @@ func TestNoWatchdogInSnapshot(t *testing.T) {
 	}
 }
 
+// TestRootArg checks root= for each kind of kernel: with an initramfs the
+// file system UUID; without one (as LFS builds it) the PARTUUID, which the
+// kernel resolves by itself; without one and with no PARTUUID known, a
+// refusal that leaves the host's /boot as it was.
+func TestRootArg(t *testing.T) {
+	const partUUID = "1b2c3d4e-02"
+	tests := []struct {
+		name     string
+		initrd   bool
+		partUUID string
+		want     string // in every linux line of custom.cfg
+		err      error
+	}{
+		{"initramfs", true, partUUID, "root=UUID=" + targetUUID + " ", nil},
+		{"initramfs, no PARTUUID", true, "", "root=UUID=" + targetUUID + " ", nil},
+		{"kernel alone", false, partUUID, "root=PARTUUID=" + partUUID + " ", nil},
+		{"kernel alone, no PARTUUID", false, "", "", ErrNoPartUUID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, boot, target := baseOptions(t)
+			tree := makeTree(t)
+			if !tt.initrd {
+				os.Remove(filepath.Join(tree, "boot/initrd.img-6.13.4"))
+			}
+			o.Snapshot, _ = NewDirSnapshot(context.Background(), tree)
+			o.TargetPartUUID, o.Xen = tt.partUUID, false
+			before := treeState(t, boot)
+			_, err := Install(context.Background(), o)
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("Install = %v, want %v", err, tt.err)
+			}
+			if err != nil {
+				if treeState(t, boot) != before {
+					t.Fatal("host /boot changed")
+				}
+				return
+			}
+			custom, err := os.ReadFile(filepath.Join(boot, "grub/custom.cfg"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, l := range strings.Split(string(custom), "\n") {
+				if l = strings.TrimSpace(l); strings.HasPrefix(l, "linux ") {
+					n++
+					if !strings.Contains(l, tt.want) {
+						t.Errorf("%q lacks %q", l, tt.want)
+					}
+				}
+			}
+			if n != 2 {
+				t.Errorf("%d linux lines, want 2 (trial, trusted):\n%s", n, custom)
+			}
+			// the tree has no mount points; the installed system has them
+			for _, m := range mountPoints {
+				fi, err := os.Lstat(filepath.Join(target, m.path))
+				if err != nil {
+					t.Errorf("mount point /%s: %v", m.path, err)
+				} else if !fi.IsDir() || fi.Mode().Perm()|fi.Mode()&fs.ModeSticky != m.mode {
+					t.Errorf("mount point /%s: %v, want a directory, mode %v", m.path, fi.Mode(), m.mode)
+				}
+			}
+			// fstab is read by mount, which finds UUIDs itself
+			if fstab, _ := os.ReadFile(filepath.Join(target, "etc/fstab")); !strings.Contains(string(fstab), "UUID="+targetUUID+" / ") {
+				t.Errorf("fstab:\n%s", fstab)
+			}
+		})
+	}
+}
+
 func TestDirSnapshot(t *testing.T) {
 	ctx := context.Background()
 	src := makeTree(t)

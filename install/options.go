@@ -23,6 +23,11 @@ type Options struct {
 	// TargetUUID names the file system UUID of Target when Target is not
 	// the root of a mounted file system (a directory that later becomes one).
 	TargetUUID string
+	// TargetPartUUID is the PARTUUID of the partition that will hold
+	// Target when Target is not a mounted partition. A kernel without an
+	// initramfs (as LFS builds it) finds its root only by PARTUUID, not by
+	// file system UUID.
+	TargetPartUUID string
 	// WholeDisk allows Device to be a whole disk rather than a partition.
 	WholeDisk bool
 	// Format makes an ext4 file system with Label on Device first.
@@ -105,5 +110,6 @@ var (
 	ErrNotConfirmed      = errors.New("not confirmed")
 	ErrNoKernel          = errors.New("no kernel in the snapshot's /boot")
 	ErrNoWatchdog        = errors.New("the snapshot has no xlapp-watchdog")
+	ErrNoPartUUID        = errors.New("the kernel has no initramfs, so it can find its root file system only by the partition's PARTUUID, and the target has none")
 	ErrNothingToUndo     = errors.New("nothing to undo")
 )

@@ -99,6 +99,7 @@ type targetInfo struct {
 	Device   hostinfo.Device // zero in directory mode
 	Dir      string          // Target, or the temporary mount point of Device
 	UUID     string
+	PartUUID string // the partition's id in its table, "" if unknown
 	FSType   string
 	Label    string
 	Capacity int64 // device size or free space, bytes
@@ -151,7 +152,7 @@ func checkDevice(facts *hostinfo.Facts, opts *Options, need int64) (*targetInfo,
 	if !opts.Format && dev.FSType == "" {
 		return nil, fmt.Errorf("device %s: %w", p, ErrNoFilesystem)
 	}
-	return &targetInfo{Device: dev, UUID: dev.UUID, FSType: dev.FSType, Label: dev.Label, Capacity: dev.Size}, nil
+	return &targetInfo{Device: dev, UUID: dev.UUID, PartUUID: dev.PartUUID, FSType: dev.FSType, Label: dev.Label, Capacity: dev.Size}, nil
 }
 
 // checkTarget refuses a target directory that is or holds the host's root
@@ -176,7 +177,7 @@ func checkTarget(facts *hostinfo.Facts, opts *Options, need int64) (*targetInfo,
 	if !st.IsDir() {
 		return nil, fmt.Errorf("target %s: not a directory", dir)
 	}
-	t := &targetInfo{Dir: dir, UUID: opts.TargetUUID, FSType: "ext4"}
+	t := &targetInfo{Dir: dir, UUID: opts.TargetUUID, PartUUID: opts.TargetPartUUID, FSType: "ext4"}
 	m, ok := facts.MountOf(dir)
 	if ok && m.Point == dir {
 		if r, ok := facts.MountOf("/"); ok && r.MajMin == m.MajMin {
@@ -194,6 +195,9 @@ func checkTarget(facts *hostinfo.Facts, opts *Options, need int64) (*targetInfo,
 			t.Device, t.Label = d, d.Label
 			if t.UUID == "" {
 				t.UUID = d.UUID
+			}
+			if t.PartUUID == "" {
+				t.PartUUID = d.PartUUID
 			}
 		}
 		t.FSType = m.FSType

@@ -23,6 +23,7 @@ func installCmd() *command {
 			fs.StringVar(&o.Device, "device", "", "the partition to install onto (e.g. /dev/sda5)")
 			fs.StringVar(&o.Target, "target", "", "a mounted partition or a directory to install into instead")
 			fs.StringVar(&o.TargetUUID, "target-uuid", "", "file system UUID for fstab and boot entries when --target is a plain directory")
+			fs.StringVar(&o.TargetPartUUID, "target-partuuid", "", "PARTUUID of the partition that will hold a plain --target directory: root= for a kernel without initramfs")
 			fs.StringVar(&o.Boot, "boot", "/boot", "the host's /boot, where the kernel and boot entries go")
 			fs.StringVar(&o.BootUUID, "boot-uuid", "", "UUID of the file system holding --boot, as GRUB sees it (default: probed)")
 			fs.StringVar(&o.BootPrefix, "boot-prefix", "", "path of --boot inside that file system (default: probed; \"\" when /boot is its own)")

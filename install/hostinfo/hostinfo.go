@@ -32,9 +32,12 @@ type Device struct {
 	FSType string
 	Label  string
 	UUID   string
-	PTType string   // partition table type ("dos", "gpt"): a whole disk
-	Parent string   // path of the device it is part of, "" for a disk
-	Kids   []string // paths of its partitions or holders
+	// PartUUID is the partition's id in its partition table ("1b2c3d4e-02"
+	// on MBR, a GUID on GPT): what the kernel itself can find a root by.
+	PartUUID string
+	PTType   string   // partition table type ("dos", "gpt"): a whole disk
+	Parent   string   // path of the device it is part of, "" for a disk
+	Kids     []string // paths of its partitions or holders
 }
 
 // Facts are the host facts the install checks read.
@@ -165,6 +168,7 @@ type lsblkDev struct {
 	FSType   *string    `json:"fstype"`
 	Label    *string    `json:"label"`
 	UUID     *string    `json:"uuid"`
+	PartUUID *string    `json:"partuuid"`
 	PTType   *string    `json:"pttype"`
 	Children []lsblkDev `json:"children"`
 }
@@ -182,7 +186,7 @@ func ParseLsblk(data []byte) ([]Device, error) {
 	var walk func(d lsblkDev, parent string)
 	walk = func(d lsblkDev, parent string) {
 		dev := Device{Path: d.Name, MajMin: d.MajMin, Size: d.Size, Type: d.Type,
-			FSType: deref(d.FSType), Label: deref(d.Label), UUID: deref(d.UUID), PTType: deref(d.PTType), Parent: parent}
+			FSType: deref(d.FSType), Label: deref(d.Label), UUID: deref(d.UUID), PartUUID: deref(d.PartUUID), PTType: deref(d.PTType), Parent: parent}
 		for _, c := range d.Children {
 			dev.Kids = append(dev.Kids, c.Name)
 		}
@@ -215,7 +219,7 @@ func Read(ctx context.Context) (*Facts, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := exec.CommandContext(ctx, "lsblk", "-J", "-b", "-p", "-o", "NAME,MAJ:MIN,SIZE,TYPE,FSTYPE,LABEL,UUID,PTTYPE").Output()
+	out, err := exec.CommandContext(ctx, "lsblk", "-J", "-b", "-p", "-o", "NAME,MAJ:MIN,SIZE,TYPE,FSTYPE,LABEL,UUID,PARTUUID,PTTYPE").Output()
 	if err != nil {
 		return nil, fmt.Errorf("list block devices: %w", cmdErr(err))
 	}
@@ -225,10 +229,15 @@ func Read(ctx context.Context) (*Facts, error) {
 	}
 	// Without udev lsblk knows no file systems; ask blkid directly.
 	for i, d := range devs {
-		if d.FSType == "" {
+		if d.FSType == "" || d.Type == "part" && d.PartUUID == "" {
 			p, err := Probe(ctx, d.Path)
 			if err == nil {
-				devs[i].FSType, devs[i].Label, devs[i].UUID, devs[i].PTType = p.FSType, p.Label, p.UUID, p.PTType
+				if d.FSType == "" {
+					devs[i].FSType, devs[i].Label, devs[i].UUID, devs[i].PTType = p.FSType, p.Label, p.UUID, p.PTType
+				}
+				if d.PartUUID == "" {
+					devs[i].PartUUID = p.PartUUID
+				}
 			}
 		}
 	}
@@ -238,6 +247,7 @@ func Read(ctx context.Context) (*Facts, error) {
 // FS is what blkid finds on a device.
 type FS struct {
 	FSType, Label, UUID string
+	PartUUID            string // of a partition: blkid's PART_ENTRY_UUID
 	PTType              string // a partition table instead of a file system
 }
 
@@ -263,6 +273,8 @@ func Probe(ctx context.Context, path string) (FS, error) {
 			fs.UUID = v
 		case "PTTYPE":
 			fs.PTType = v
+		case "PART_ENTRY_UUID":
+			fs.PartUUID = v
 		}
 	}
 	return fs, nil

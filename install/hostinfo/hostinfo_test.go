@@ -16,7 +16,7 @@ const mountinfo = `22 27 0:21 / /proc rw,relatime - proc proc rw
 const lsblk = `{"blockdevices": [
  {"name": "/dev/sda", "maj:min": "8:0", "size": 1000, "type": "disk", "fstype": null, "label": null, "uuid": null,
   "children": [
-   {"name": "/dev/sda1", "maj:min": "8:1", "size": 100, "type": "part", "fstype": "ext4", "label": "boot", "uuid": "u1"},
+   {"name": "/dev/sda1", "maj:min": "8:1", "size": 100, "type": "part", "fstype": "ext4", "label": "boot", "uuid": "u1", "partuuid": "1b2c3d4e-01"},
    {"name": "/dev/sda2", "maj:min": "8:2", "size": 400, "type": "part", "fstype": "LVM2_member", "label": null, "uuid": "u2",
     "children": [{"name": "/dev/mapper/vg-root", "maj:min": "253:0", "size": 400, "type": "lvm", "fstype": "ext4", "label": null, "uuid": "u3"}]}
   ]}
@@ -49,7 +49,7 @@ func TestParse(t *testing.T) {
 	if d := f.Descendants(sda); len(d) != 3 || d[2].Type != "lvm" || d[2].Parent != "/dev/sda2" {
 		t.Fatalf("Descendants = %+v", d)
 	}
-	if d, ok := f.Device("8:1"); !ok || d.Label != "boot" || d.UUID != "u1" {
+	if d, ok := f.Device("8:1"); !ok || d.Label != "boot" || d.UUID != "u1" || d.PartUUID != "1b2c3d4e-01" {
 		t.Fatalf("Device(8:1) = %+v", d)
 	}
 }

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/xlapp/xbuild/install"
@@ -21,6 +24,10 @@ const (
 	hostUUID  = "1b2c3d4e-0001-4000-8000-00000000b007"
 	xlappUUID = "1b2c3d4e-0002-4000-8000-0000000000a2"
 	partMiB   = 96
+	// diskID is the MBR disk signature, so the XLAPP partition's PARTUUID
+	// is diskID-02.
+	diskID        = "1b2c3d4e"
+	xlappPartUUID = diskID + "-02"
 	// Markers on the serial console.
 	markHostGRUB  = "XBUILD-TEST: grub host entry"
 	markHostUp    = "XBUILD-TEST: host up"
@@ -427,6 +434,15 @@ type spec struct {
 	variant  variant
 	watchdog install.Watchdog
 	xen      bool // add Debian's Xen hypervisor and arm the Xen trial
+	// system, if set, installs a really built base stage instead of the
+	// busybox test system, through the xbuild CLI from a store, as a user
+	// would; its own kernel boots, without an initramfs.
+	system *builtSystem
+}
+
+// builtSystem names a built stage: the store holding it, its manifest.
+type builtSystem struct {
+	Store, Manifest, Stage string
 }
 
 // buildImage installs the test XLAPP into a fresh host's /boot and a target
@@ -446,49 +462,36 @@ func buildImage(t *testing.T, s spec) *image {
 	k := debianKernel(t)
 	host := hostTree(t, k)
 	target := t.TempDir()
-	tree := xlappTree(t, k, s.variant)
-	if s.xen {
-		xenTo(t, filepath.Join(tree, "boot"))
+	var res *install.Result
+	xlappMiB := partMiB
+	if s.system != nil {
+		installBuilt(t, s, host, target)
+		// room for the tree, as mkfs.ext4 -d needs it, and some to spare
+		xlappMiB = int(dirMiB(t, target)*5/4) + 256
+	} else {
+		res = installTest(t, s, k, host, target)
 	}
-	snap, err := install.NewDirSnapshot(context.Background(), tree)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	res, err := install.Install(context.Background(), install.Options{
-		Snapshot: snap, MachineConfig: machineConfig(t),
-		Target: target, TargetUUID: xlappUUID,
-		Boot: filepath.Join(host, "boot"), BootUUID: hostUUID, BootPrefix: "/boot",
-		Version: "12.3", Cmdline: "console=ttyS0,115200 quiet", Watchdog: s.watchdog, Yes: true, Out: &out,
-		Xen: s.xen, XenArgs: "dom0_mem=512M,max:512M dom0_max_vcpus=1 com1=115200,8n1 console=com1",
-		XenDom0Args: "console=hvc0 quiet",
-		// The host is the image being built, not this machine.
-		Host: &hostinfo.Facts{Mounts: []hostinfo.Mount{{MajMin: "0:0", Root: "/", Point: "/", FSType: "ext4"}}},
-	})
-	if err != nil {
-		t.Fatalf("install: %v\n%s", err, out.String())
-	}
-	t.Logf("install output:\n%s", out.String())
 
 	dir := t.TempDir()
 	img := &image{Path: filepath.Join(dir, "disk.img"), HostBoot: filepath.Join(host, "boot"), Target: target, Result: res}
 	p1, p2 := filepath.Join(dir, "p1.img"), filepath.Join(dir, "p2.img")
 	run(t, dir, mkfs, "-q", "-F", "-L", "HOST", "-U", hostUUID, "-d", host, p1, fmt.Sprintf("%dM", partMiB))
-	run(t, dir, mkfs, "-q", "-F", "-L", "XLAPP", "-U", xlappUUID, "-d", target, p2, fmt.Sprintf("%dM", partMiB))
+	run(t, dir, mkfs, "-q", "-F", "-L", "XLAPP", "-U", xlappUUID, "-d", target, p2, fmt.Sprintf("%dM", xlappMiB))
 	core := filepath.Join(dir, "core.img")
 	run(t, dir, mkimage, "-O", "i386-pc", "-o", core, "-p", "(hd0,msdos1)/boot/grub",
 		"biosdisk", "part_msdos", "ext2", "normal", "linux", "echo", "configfile", "loadenv",
 		"search", "search_fs_uuid", "test", "serial", "terminal", "gzio", "multiboot2", "sleep", "reboot", "halt")
 	const start1 = 2048
 	start2 := start1 + partMiB*2048
-	size := int64(start2+partMiB*2048+2048) * 512
+	size := int64(start2+xlappMiB*2048+2048) * 512
 	f, err := os.Create(img.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.Truncate(size)
 	f.Close()
-	layout := fmt.Sprintf("label: dos\nstart=%d, size=%d, type=83, bootable\nstart=%d, size=%d, type=83\n", start1, partMiB*2048, start2, partMiB*2048)
+	layout := fmt.Sprintf("label: dos\nlabel-id: 0x%s\nstart=%d, size=%d, type=83, bootable\nstart=%d, size=%d, type=83\n",
+		diskID, start1, partMiB*2048, start2, xlappMiB*2048)
 	cmd := exec.Command(sfdisk, "-q", img.Path)
 	cmd.Stdin = strings.NewReader(layout)
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -508,14 +511,6 @@ func buildImage(t *testing.T, s spec) *image {
 	if len(coreImg) > (start1-1)*512 {
 		t.Fatalf("core.img (%d bytes) does not fit before the first partition", len(coreImg))
 	}
-	p1Data, err := os.ReadFile(p1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p2Data, err := os.ReadFile(p2)
-	if err != nil {
-		t.Fatal(err)
-	}
 	f, err = os.OpenFile(img.Path, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -523,15 +518,108 @@ func buildImage(t *testing.T, s spec) *image {
 	for _, w := range []struct {
 		data []byte
 		off  int64
-	}{{bootImg[:440], 0}, {coreImg, 512}, {p1Data, start1 * 512}, {p2Data, int64(start2) * 512}} {
+	}{{bootImg[:440], 0}, {coreImg, 512}} {
 		if _, err := f.WriteAt(w.data, w.off); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The partitions are copied, not read whole: a built system's is GBs.
+	for _, p := range []struct {
+		path string
+		off  int64
+	}{{p1, start1 * 512}, {p2, int64(start2) * 512}} {
+		src, err := os.Open(p.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.Copy(io.NewOffsetWriter(f, p.off), src)
+		src.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(p.path)
 	}
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return img
+}
+
+// installTest installs the busybox test system with install.Install.
+func installTest(t *testing.T, s spec, k *kernel, host, target string) *install.Result {
+	t.Helper()
+	tree := xlappTree(t, k, s.variant)
+	if s.xen {
+		xenTo(t, filepath.Join(tree, "boot"))
+	}
+	snap, err := install.NewDirSnapshot(context.Background(), tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	res, err := install.Install(context.Background(), install.Options{
+		Snapshot: snap, MachineConfig: machineConfig(t),
+		Target: target, TargetUUID: xlappUUID, TargetPartUUID: xlappPartUUID,
+		Boot: filepath.Join(host, "boot"), BootUUID: hostUUID, BootPrefix: "/boot",
+		Version: "12.3", Cmdline: "console=ttyS0,115200 quiet", Watchdog: s.watchdog, Yes: true, Out: &out,
+		Xen: s.xen, XenArgs: "dom0_mem=512M,max:512M dom0_max_vcpus=1 com1=115200,8n1 console=com1",
+		XenDom0Args: "console=hvc0 quiet",
+		// The host is the image being built, not this machine.
+		Host: &hostinfo.Facts{Mounts: []hostinfo.Mount{{MajMin: "0:0", Root: "/", Point: "/", FSType: "ext4"}}},
+	})
+	if err != nil {
+		t.Fatalf("install: %v\n%s", err, out.String())
+	}
+	t.Logf("install output:\n%s", out.String())
+
+	return res
+}
+
+// installBuilt installs a built stage with "xbuild install --target",
+// the CLI a user runs, into target and the host tree's /boot.
+func installBuilt(t *testing.T, s spec, host, target string) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "xbuild")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/xbuild").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	args := []string{"--store", s.system.Store, "--manifest", s.system.Manifest, "install", "--stage", s.system.Stage,
+		"--target", target, "--target-uuid", xlappUUID, "--target-partuuid", xlappPartUUID,
+		"--boot", filepath.Join(host, "boot"), "--boot-uuid", hostUUID, "--boot-prefix", "/boot",
+		"--config", machineConfig(t), "--cmdline", "console=ttyS0,115200", "--yes"}
+	if s.watchdog.Timeout != 0 {
+		args = append(args, "--watchdog", s.watchdog.Timeout.String())
+	}
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	t.Logf("xbuild %s:\n%s", strings.Join(args, " "), out)
+	if err != nil {
+		t.Fatalf("xbuild install: %v", err)
+	}
+}
+
+// dirMiB is the size of dir's regular files in MiB, each inode once.
+func dirMiB(t *testing.T, dir string) int64 {
+	t.Helper()
+	seen := map[uint64]bool{}
+	var n int64
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && !seen[st.Ino] {
+			seen[st.Ino] = true
+			n += st.Blocks * 512
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n >> 20
 }
 
 // xenTo puts Debian's Xen hypervisor (apt-get download

@@ -7,7 +7,9 @@ install -m755 "$SOURCES/rc" /etc/rc.d/rc
 for s in sysinit network syslog shutdown xlapp-watchdog; do
   install -m755 "$SOURCES/$s" "/etc/rc.d/init.d/$s"
 done
-ln -sfn ../rc.d/init.d/xlapp-watchdog /usr/sbin/xlapp-watchdog
+# on PATH: the trial's banner tells root to run "xlapp-watchdog stop"
+ln -sfn ../../etc/rc.d/init.d/xlapp-watchdog /usr/sbin/xlapp-watchdog
+[ -x /usr/sbin/xlapp-watchdog ] || { echo "xlapp-watchdog is not on PATH" >&2; exit 1; }
 
 # Runlevel links: S = start in that runlevel, K = stop when entering it.
 link() { ln -sfn "../init.d/$3" "/etc/rc.d/rc$1.d/$2$3"; }
