@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // sshKey makes an OpenSSH ed25519 public key line without ssh-keygen.
@@ -67,6 +69,16 @@ func TestConfigureInstallUndo(t *testing.T) {
 	}
 	os.MkdirAll(filepath.Join(sys, "etc", "rc.d", "init.d"), 0o755)
 	os.WriteFile(filepath.Join(sys, "etc", "rc.d", "init.d", "xlapp-watchdog"), wd, 0o755)
+	// What a real system tree holds and a plain copy would lose: a FIFO
+	// (sysvinit's /run/initctl) and hardlinks.
+	os.MkdirAll(filepath.Join(sys, "run"), 0o755)
+	if err := unix.Mkfifo(filepath.Join(sys, "run", "initctl"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(sys, "etc", "a"), []byte("linked"), 0o644)
+	if err := os.Link(filepath.Join(sys, "etc", "a"), filepath.Join(sys, "etc", "b")); err != nil {
+		t.Fatal(err)
+	}
 
 	const hash = "$6$saltsaltsalt$PMWE8DTlam1JU37Piyk43bHcMxTJq6sgu5DKB0/tGPjanN35jcY68QkpDfPFUGPWX5uCxIQkSPzMmqEiVNgts."
 	r := xbuild(t, "--store", store, "configure", "--hostname", "xlapp1", "--domain", "example.org",
@@ -91,6 +103,14 @@ func TestConfigureInstallUndo(t *testing.T) {
 	args := []string{"--store", store, "install", "--target", target, "--target-uuid", "1b2c3d4e-0001-4000-8000-000000000001",
 		"--boot", boot, "--boot-uuid", "1b2c3d4e-0001-4000-8000-00000000b007", "--boot-prefix", boot, "--from-dir", sys}
 	bootBefore, targetBefore := tree(t, boot), tree(t, target)
+	// The kernel has no initramfs, so the entries need the PARTUUID.
+	r = xbuild(t, append(args, "--yes")...)
+	if r.code != 1 || !strings.Contains(r.stderr, "PARTUUID") || !strings.Contains(r.stderr, "--target-partuuid") || tree(t, boot) != bootBefore {
+		t.Fatalf("without a PARTUUID: exit %d, stderr %q, or /boot changed", r.code, r.stderr)
+	}
+	os.RemoveAll(target)
+	os.Mkdir(target, 0o755)
+	args = append(args, "--target-partuuid", "1b2c3d4e-02")
 	r = xbuild(t, append(args, "--dry-run")...)
 	mustOK(t, r)
 	if !strings.Contains(r.stdout, "Dry run: nothing was written") || tree(t, boot) != bootBefore || tree(t, target) != targetBefore {
@@ -99,7 +119,8 @@ func TestConfigureInstallUndo(t *testing.T) {
 	r = xbuild(t, append(args, "--yes")...)
 	mustOK(t, r)
 	custom, err := os.ReadFile(filepath.Join(boot, "grub", "custom.cfg"))
-	if err != nil || !strings.Contains(string(custom), "xlapp-trial") || !strings.Contains(string(custom), "panic=10") {
+	if err != nil || !strings.Contains(string(custom), "xlapp-trial") || !strings.Contains(string(custom), "panic=10") ||
+		!strings.Contains(string(custom), "root=PARTUUID=1b2c3d4e-02 ") {
 		t.Fatalf("custom.cfg: %v\n%s", err, custom)
 	}
 	env, _ := exec.Command("grub-editenv", filepath.Join(boot, "grub", "grubenv"), "list").CombinedOutput()
@@ -109,6 +130,18 @@ func TestConfigureInstallUndo(t *testing.T) {
 	shadow, err := os.ReadFile(filepath.Join(target, "etc", "shadow"))
 	if err != nil || !strings.Contains(string(shadow), "root:"+hash+":") {
 		t.Fatalf("shadow: %v\n%s", err, shadow)
+	}
+	var fifo, a, b unix.Stat_t
+	errF := unix.Lstat(filepath.Join(target, "run", "initctl"), &fifo)
+	errA := unix.Lstat(filepath.Join(target, "etc", "a"), &a)
+	errB := unix.Lstat(filepath.Join(target, "etc", "b"), &b)
+	if errF != nil || fifo.Mode&unix.S_IFMT != unix.S_IFIFO || errA != nil || errB != nil || a.Ino != b.Ino {
+		t.Fatalf("FIFO or hardlink lost: %v %o; %v %v %d %d", errF, fifo.Mode, errA, errB, a.Ino, b.Ino)
+	}
+	for _, d := range []string{"dev", "proc", "sys", "tmp"} {
+		if fi, err := os.Stat(filepath.Join(target, d)); err != nil || !fi.IsDir() {
+			t.Fatalf("mount point /%s not made: %v", d, err)
+		}
 	}
 	r = xbuild(t, "--store", store, "install", "--undo", "--boot", boot)
 	mustOK(t, r)

@@ -38,7 +38,7 @@ func installCmd() *command {
 			fs.DurationVar(&timeout, "watchdog", 30*time.Second, "how long the first boot waits for 'xlapp-watchdog stop'")
 			fs.StringVar(&stage, "stage", "", "the stage to install (default: base, or xen with --xen)")
 			fs.StringVar(&snapshot, "snapshot", "", "install this snapshot digest instead of a stage")
-			fs.StringVar(&fromDir, "from-dir", "", "install this directory tree instead of a snapshot")
+			fs.StringVar(&fromDir, "from-dir", "", "install this directory tree instead of a stage (snapshotted into the store first)")
 			fs.BoolVar(&undo, "undo", false, "put the host's bootloader files back as they were")
 		},
 		run: func(ctx context.Context, g *globals, args []string) error {
@@ -61,24 +61,22 @@ func installCmd() *command {
 			o.Version = m.Version
 			o.Watchdog.Timeout = timeout
 			o.In, o.Out = g.stdin, g.stdout
-			switch {
-			case fromDir != "":
-				s, err := install.NewDirSnapshot(ctx, fromDir)
-				if err != nil {
-					return err
-				}
-				o.Snapshot = s
-			default:
-				d, err := g.installSnapshot(ctx, stage, snapshot, o.Xen)
-				if err != nil {
-					return err
-				}
-				cs, err := g.cache()
-				if err != nil {
-					return err
-				}
-				o.Snapshot = storeSnapshot{cs: cs, d: d}
+			cs, err := g.cache()
+			if err != nil {
+				return err
 			}
+			var d digest.Digest
+			if fromDir != "" {
+				// Through the store, so that the tree is installed as a
+				// stage's would be: hardlinks, device nodes, FIFOs, xattrs
+				// (capabilities), sparse files and times kept.
+				if d, err = cs.Snapshot(ctx, fromDir, cache.SnapshotOptions{}); err != nil {
+					return fmt.Errorf("--from-dir: %w", err)
+				}
+			} else if d, err = g.installSnapshot(ctx, stage, snapshot, o.Xen); err != nil {
+				return err
+			}
+			o.Snapshot = storeSnapshot{cs: cs, d: d}
 			_, err = install.Install(ctx, o)
 			return err
 		}}
