@@ -42,7 +42,8 @@ var ErrCorrupt = errors.New("snapshot content does not match its digest")
 // DirSnapshot is a directory-backed Snapshot: at creation it records every
 // entry (type, mode, owner, symlink target, file digest); Verify and Restore
 // re-hash the files and fail with ErrCorrupt on any difference. It serves
-// tests and "install from a directory".
+// tests: it keeps no hardlinks, device nodes, FIFOs, xattrs or times, so
+// "xbuild install --from-dir" goes through the store instead.
 type DirSnapshot struct {
 	dir     string
 	entries []dirEntry
