@@ -155,6 +155,10 @@ func Install(ctx context.Context, opts Options) (*Result, error) {
 	if !hasWatchdog(tgt.Dir) {
 		return nil, fmt.Errorf("target %s: %w (looked in /%s)", plan.name(), ErrNoWatchdog, strings.Join(watchdogPaths(), ", /"))
 	}
+	if !anyExecutable(tgt.Dir, watchdogOnPath()) {
+		return nil, fmt.Errorf("target %s: %w on PATH, so the trial could not be stopped (looked in /%s; a dangling link counts as none)",
+			plan.name(), ErrNoWatchdog, strings.Join(watchdogOnPath(), ", /"))
+	}
 	if opts.Xen && kernel.Xen == "" {
 		return nil, fmt.Errorf("xen entry: no xen*.gz in the snapshot's /boot")
 	}
@@ -389,8 +393,27 @@ func makeMountPoints(root string) error {
 }
 
 func hasWatchdog(root string) bool {
-	for _, p := range watchdogPaths() {
-		if st, err := os.Stat(filepath.Join(root, p)); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+	return anyExecutable(root, watchdogPaths())
+}
+
+// watchdogOnPath is where root must be able to run "xlapp-watchdog stop"
+// by name, as the trial's banner tells it to.
+func watchdogOnPath() []string {
+	return []string{"usr/sbin/xlapp-watchdog", "usr/bin/xlapp-watchdog", "sbin/xlapp-watchdog", "bin/xlapp-watchdog"}
+}
+
+// anyExecutable says whether one of paths, inside root, is an executable
+// regular file, following symlinks as the installed system will: within
+// root (an absolute link means root's own file, not this host's), and a
+// dangling link counts as missing.
+func anyExecutable(root string, paths []string) bool {
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return false
+	}
+	defer r.Close()
+	for _, p := range paths {
+		if st, err := r.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
 			return true
 		}
 	}

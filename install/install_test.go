@@ -73,6 +73,8 @@ func makeTree(t *testing.T) string {
 	}
 	os.MkdirAll(filepath.Join(dir, "etc/rc.d/init.d"), 0o755)
 	os.WriteFile(filepath.Join(dir, "etc/rc.d/init.d/xlapp-watchdog"), script, 0o755)
+	os.MkdirAll(filepath.Join(dir, "usr/sbin"), 0o755)
+	os.Symlink("../../etc/rc.d/init.d/xlapp-watchdog", filepath.Join(dir, "usr/sbin/xlapp-watchdog"))
 	os.Symlink("usr/bin", filepath.Join(dir, "bin"))
 	return dir
 }
@@ -392,16 +394,36 @@ func TestInstallAndUndoLegacy(t *testing.T) {
 }
 
 func TestNoWatchdogInSnapshot(t *testing.T) {
-	o, boot, _ := baseOptions(t)
-	tree := makeTree(t)
-	os.Remove(filepath.Join(tree, "etc/rc.d/init.d/xlapp-watchdog"))
-	o.Snapshot, _ = NewDirSnapshot(context.Background(), tree)
-	before := treeState(t, boot)
-	if _, err := Install(context.Background(), o); !errors.Is(err, ErrNoWatchdog) {
-		t.Fatalf("Install = %v", err)
+	tests := []struct {
+		name   string
+		damage func(tree string)
+	}{
+		{"no init script", func(tree string) { os.Remove(filepath.Join(tree, "etc/rc.d/init.d/xlapp-watchdog")) }},
+		// the config stage once linked it relative to the wrong directory
+		{"dangling link on PATH", func(tree string) {
+			os.Remove(filepath.Join(tree, "usr/sbin/xlapp-watchdog"))
+			os.Symlink("../rc.d/init.d/xlapp-watchdog", filepath.Join(tree, "usr/sbin/xlapp-watchdog"))
+		}},
+		// the host's file of that name does not count
+		{"absolute link to a host path", func(tree string) {
+			os.Remove(filepath.Join(tree, "usr/sbin/xlapp-watchdog"))
+			os.Symlink("/usr/bin/true-but-not-in-the-tree", filepath.Join(tree, "usr/sbin/xlapp-watchdog"))
+		}},
 	}
-	if treeState(t, boot) != before {
-		t.Fatal("host /boot changed")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, boot, _ := baseOptions(t)
+			tree := makeTree(t)
+			tt.damage(tree)
+			o.Snapshot, _ = NewDirSnapshot(context.Background(), tree)
+			before := treeState(t, boot)
+			if _, err := Install(context.Background(), o); !errors.Is(err, ErrNoWatchdog) {
+				t.Fatalf("Install = %v", err)
+			}
+			if treeState(t, boot) != before {
+				t.Fatal("host /boot changed")
+			}
+		})
 	}
 }
 

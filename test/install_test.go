@@ -69,6 +69,8 @@ func TestConfigureInstallUndo(t *testing.T) {
 	}
 	os.MkdirAll(filepath.Join(sys, "etc", "rc.d", "init.d"), 0o755)
 	os.WriteFile(filepath.Join(sys, "etc", "rc.d", "init.d", "xlapp-watchdog"), wd, 0o755)
+	os.MkdirAll(filepath.Join(sys, "usr", "sbin"), 0o755)
+	os.Symlink("../../etc/rc.d/init.d/xlapp-watchdog", filepath.Join(sys, "usr", "sbin", "xlapp-watchdog"))
 	// What a real system tree holds and a plain copy would lose: a FIFO
 	// (sysvinit's /run/initctl) and hardlinks.
 	os.MkdirAll(filepath.Join(sys, "run"), 0o755)
