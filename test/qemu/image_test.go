@@ -443,6 +443,7 @@ type spec struct {
 // builtSystem names a built stage: the store holding it, its manifest.
 type builtSystem struct {
 	Store, Manifest, Stage string
+	SSHKey                 string // root's public key for machine.config
 }
 
 // buildImage installs the test XLAPP into a fresh host's /boot and a target
@@ -586,7 +587,7 @@ func installBuilt(t *testing.T, s spec, host, target string) {
 	args := []string{"--store", s.system.Store, "--manifest", s.system.Manifest, "install", "--stage", s.system.Stage,
 		"--target", target, "--target-uuid", xlappUUID, "--target-partuuid", xlappPartUUID,
 		"--boot", filepath.Join(host, "boot"), "--boot-uuid", hostUUID, "--boot-prefix", "/boot",
-		"--config", machineConfig(t), "--cmdline", "console=ttyS0,115200", "--yes"}
+		"--config", machineConfigKey(t, s.system.SSHKey), "--cmdline", "console=ttyS0,115200", "--yes"}
 	if s.watchdog.Timeout != 0 {
 		args = append(args, "--watchdog", s.watchdog.Timeout.String())
 	}

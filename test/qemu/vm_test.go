@@ -22,6 +22,12 @@ const rootPassword = "xlapp-test-pw"
 
 func machineConfig(t *testing.T) string {
 	t.Helper()
+	return machineConfigKey(t, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAID1spwNM9umEIxZ+I4E5gDZvTy7omNJhxFDQFkfSpGwP test@xbuild")
+}
+
+// machineConfigKey is machineConfig with root's SSH key.
+func machineConfigKey(t *testing.T, sshKey string) string {
+	t.Helper()
 	h, err := sha512crypt.New([]byte(rootPassword), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +35,7 @@ func machineConfig(t *testing.T) string {
 	c := &machine.Config{Hostname: "xlapp1", Domain: "example.org", Interface: "eth0",
 		Address: netip.MustParsePrefix("192.0.2.10/24"), Gateway: netip.MustParseAddr("192.0.2.1"),
 		DNS: []netip.Addr{netip.MustParseAddr("192.0.2.53")}, RootHash: h,
-		SSHKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAID1spwNM9umEIxZ+I4E5gDZvTy7omNJhxFDQFkfSpGwP test@xbuild"}
+		SSHKey: sshKey}
 	p := filepath.Join(t.TempDir(), "machine.config")
 	if err := machine.Save(p, c); err != nil {
 		t.Fatal(err)
@@ -58,13 +64,15 @@ func boot(t *testing.T, name, img string) *vm {
 	return bootMem(t, name, img, 256)
 }
 
-func bootMem(t *testing.T, name, img string, mib int) *vm {
+// bootMem boots with mib MiB of memory and extra QEMU arguments (a NIC).
+func bootMem(t *testing.T, name, img string, mib int, extra ...string) *vm {
 	t.Helper()
 	q := need(t, "qemu-system-x86_64", "qemu-system-x86")
 	v := &vm{t: t, name: name, change: make(chan struct{}, 1), exited: make(chan struct{}), start: time.Now()}
-	v.cmd = exec.Command(q, "-machine", "pc,accel=tcg", "-m", strconv.Itoa(mib), "-smp", "1",
+	args := []string{"-machine", "pc,accel=tcg", "-m", strconv.Itoa(mib), "-smp", "1",
 		"-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
-		"-drive", "file="+img+",format=raw,if=ide", "-boot", "c")
+		"-drive", "file=" + img + ",format=raw,if=ide", "-boot", "c"}
+	v.cmd = exec.Command(q, append(args, extra...)...)
 	var err error
 	if v.stdin, err = v.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
