@@ -4,6 +4,7 @@
 install -d -m755 /etc/rc.d/init.d /etc/rc.d/rc{0,1,2,3,4,5,6,S}.d /etc/sysconfig /etc/xlapp /var/lib
 install -m644 "$SOURCES/inittab" /etc/inittab
 install -m755 "$SOURCES/rc" /etc/rc.d/rc
+install -m755 "$SOURCES/console-getty" /usr/sbin/console-getty
 for s in sysinit network syslog shutdown xlapp-watchdog; do
   install -m755 "$SOURCES/$s" "/etc/rc.d/init.d/$s"
 done
