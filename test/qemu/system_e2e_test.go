@@ -107,4 +107,11 @@ func TestBuiltSystemBoots(t *testing.T) {
 	t.Logf("ssh: %s", strings.TrimSpace(string(out)))
 	v.send("poweroff\n")
 	v.waitExit(bootTimeout)
+	// No boot script failed, and no getty was started on a console this
+	// machine lacks (hvc0 exists only under Xen).
+	for _, bad := range []string{"failed (", "cannot open as standard input", "command not found"} {
+		if v.ever(bad) {
+			t.Errorf("the console says %q:\n%s", bad, v.tail())
+		}
+	}
 }

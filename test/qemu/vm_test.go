@@ -158,6 +158,13 @@ func (v *vm) absent(marker string) {
 	}
 }
 
+// ever says whether marker appeared anywhere on the console so far.
+func (v *vm) ever(marker string) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return bytes.Contains(v.out, []byte(marker))
+}
+
 // since returns the console output after the last match.
 func (v *vm) since() string {
 	v.mu.Lock()
