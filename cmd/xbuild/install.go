@@ -33,6 +33,8 @@ func installCmd() *command {
 			fs.BoolVar(&o.DryRun, "dry-run", false, "print the full plan and write nothing")
 			fs.BoolVar(&o.Yes, "yes", false, "do not ask for the device name to be typed back")
 			fs.BoolVar(&o.Xen, "xen", false, "add a Xen entry (after the xen stage)")
+			fs.StringVar(&o.XenArgs, "xen-args", "", "Xen's command line (default \"dom0_mem=1024M,max:1024M\"), e.g. with com1=115200,8n1 console=com1")
+			fs.StringVar(&o.XenDom0Args, "dom0-cmdline", "", "dom0 kernel's extra command line under Xen (default \"console=hvc0\")")
 			fs.StringVar(&o.Cmdline, "cmdline", "", "extra kernel command line, e.g. console=ttyS0,115200")
 			fs.StringVar(&o.MachineConfig, "config", "", "machine.config from 'xbuild configure' (default STORE/machine.config)")
 			fs.DurationVar(&timeout, "watchdog", 30*time.Second, "how long the first boot waits for 'xlapp-watchdog stop'")

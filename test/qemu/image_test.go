@@ -444,6 +444,9 @@ type spec struct {
 type builtSystem struct {
 	Store, Manifest, Stage string
 	SSHKey                 string // root's public key for machine.config
+	// FromDir, if set, is installed with --from-dir instead of Stage
+	// (a restored stage with something added).
+	FromDir string
 }
 
 // buildImage installs the test XLAPP into a fresh host's /boot and a target
@@ -580,14 +583,23 @@ func installTest(t *testing.T, s spec, k *kernel, host, target string) *install.
 // the CLI a user runs, into target and the host tree's /boot.
 func installBuilt(t *testing.T, s spec, host, target string) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "xbuild")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/xbuild").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin := buildXbuild(t)
+	config := machineConfig(t)
+	if s.system.SSHKey != "" {
+		config = machineConfigKey(t, s.system.SSHKey)
 	}
-	args := []string{"--store", s.system.Store, "--manifest", s.system.Manifest, "install", "--stage", s.system.Stage,
-		"--target", target, "--target-uuid", xlappUUID, "--target-partuuid", xlappPartUUID,
+	from := []string{"--stage", s.system.Stage}
+	if s.system.FromDir != "" {
+		from = []string{"--from-dir", s.system.FromDir}
+	}
+	args := append([]string{"--store", s.system.Store, "--manifest", s.system.Manifest, "install"}, from...)
+	args = append(args, "--target", target, "--target-uuid", xlappUUID, "--target-partuuid", xlappPartUUID,
 		"--boot", filepath.Join(host, "boot"), "--boot-uuid", hostUUID, "--boot-prefix", "/boot",
-		"--config", machineConfigKey(t, s.system.SSHKey), "--cmdline", "console=ttyS0,115200", "--yes"}
+		"--config", config, "--cmdline", "console=ttyS0,115200", "--yes")
+	if s.xen {
+		args = append(args, "--xen", "--xen-args", "dom0_mem=512M,max:512M dom0_max_vcpus=1 com1=115200,8n1 console=com1",
+			"--dom0-cmdline", "console=hvc0")
+	}
 	if s.watchdog.Timeout != 0 {
 		args = append(args, "--watchdog", s.watchdog.Timeout.String())
 	}
@@ -596,6 +608,32 @@ func installBuilt(t *testing.T, s spec, host, target string) {
 	if err != nil {
 		t.Fatalf("xbuild install: %v", err)
 	}
+}
+
+// armed is the entry the image's next boot starts once (grubenv's
+// next_entry).
+func (img *image) armed(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(img.HostBoot, "grub/grubenv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := bootloader.ParseEnv(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := env.Get("next_entry")
+	return v
+}
+
+// buildXbuild builds the xbuild CLI for this test.
+func buildXbuild(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "xbuild")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/xbuild").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // dirMiB is the size of dir's regular files in MiB, each inode once.
