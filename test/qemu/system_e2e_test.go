@@ -109,7 +109,7 @@ func TestBuiltSystemBoots(t *testing.T) {
 	v.waitExit(bootTimeout)
 	// No boot script failed, and no getty was started on a console this
 	// machine lacks (hvc0 exists only under Xen).
-	for _, bad := range []string{"failed (", "cannot open as standard input", "command not found"} {
+	for _, bad := range []string{"failed (", "command not found", "cannot open as standard input", "not a tty", "respawning too fast"} {
 		if v.ever(bad) {
 			t.Errorf("the console says %q:\n%s", bad, v.tail())
 		}
@@ -167,7 +167,7 @@ func TestBuiltSystemOnXen(t *testing.T) {
 	sh("ip -4 -o addr show dev eth0 | tr a-z A-Z", "INET 192.0.2.10/24")
 	v.send("poweroff\n")
 	v.waitExit(5 * time.Minute)
-	for _, bad := range []string{"failed (", "command not found", "cannot open as standard input"} {
+	for _, bad := range []string{"failed (", "command not found", "cannot open as standard input", "not a tty", "respawning too fast"} {
 		if v.ever(bad) {
 			t.Errorf("the console says %q:\n%s", bad, v.tail())
 		}
