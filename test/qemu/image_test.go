@@ -610,9 +610,8 @@ func installBuilt(t *testing.T, s spec, host, target string) {
 	}
 }
 
-// armed is the entry the image's next boot starts once (grubenv's
-// next_entry).
-func (img *image) armed(t *testing.T) string {
+// grubenv reads the host's GRUB environment block after the install.
+func (img *image) grubenv(t *testing.T) *bootloader.Env {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(img.HostBoot, "grub/grubenv"))
 	if err != nil {
@@ -622,7 +621,13 @@ func (img *image) armed(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, _ := env.Get("next_entry")
+	return env
+}
+
+// armed is the entry the image's next boot starts once (next_entry).
+func (img *image) armed(t *testing.T) string {
+	t.Helper()
+	v, _ := img.grubenv(t).Get("next_entry")
 	return v
 }
 

@@ -27,14 +27,7 @@ import (
 // "xbuild stage base"), XBUILD_E2E_MANIFEST its manifest (default
 // xlapp-debian). It is installed with "xbuild install --stage base".
 func TestBuiltSystemBoots(t *testing.T) {
-	store := os.Getenv("XBUILD_E2E_STORE")
-	if store == "" {
-		t.Skip("XBUILD_E2E_STORE is not set: name a store where 'xbuild stage base' has built the base stage")
-	}
-	manifest := os.Getenv("XBUILD_E2E_MANIFEST")
-	if manifest == "" {
-		manifest = "xlapp-debian"
-	}
+	store, manifest := builtStore(t)
 	keyDir := t.TempDir()
 	key := filepath.Join(keyDir, "id")
 	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e@xbuild", "-f", key).CombinedOutput(); err != nil {
@@ -124,14 +117,7 @@ func TestBuiltSystemBoots(t *testing.T) {
 // with "xbuild install --from-dir --xen"; the Xen trial entry boots it,
 // root logs in on the Xen console (hvc0), and dom0 is the control domain.
 func TestBuiltSystemOnXen(t *testing.T) {
-	store := os.Getenv("XBUILD_E2E_STORE")
-	if store == "" {
-		t.Skip("XBUILD_E2E_STORE is not set: name a store where 'xbuild stage base' has built the base stage")
-	}
-	manifest := os.Getenv("XBUILD_E2E_MANIFEST")
-	if manifest == "" {
-		manifest = "xlapp-debian"
-	}
+	store, manifest := builtStore(t)
 	tree := filepath.Join(t.TempDir(), "tree")
 	if out, err := exec.Command(buildXbuild(t), "--store", store, "--manifest", manifest, "restore", "base", "--to", tree).CombinedOutput(); err != nil {
 		t.Fatalf("xbuild restore base: %v\n%s", err, out)
@@ -172,4 +158,20 @@ func TestBuiltSystemOnXen(t *testing.T) {
 			t.Errorf("the console says %q:\n%s", bad, v.tail())
 		}
 	}
+}
+
+// builtStore is the store holding a built base stage ($XBUILD_E2E_STORE)
+// and its manifest ($XBUILD_E2E_MANIFEST, default xlapp-debian); the test
+// is skipped without one.
+func builtStore(t *testing.T) (store, manifest string) {
+	t.Helper()
+	store = os.Getenv("XBUILD_E2E_STORE")
+	if store == "" {
+		t.Skip("XBUILD_E2E_STORE is not set: name a store where 'xbuild stage base' has built the base stage")
+	}
+	manifest = os.Getenv("XBUILD_E2E_MANIFEST")
+	if manifest == "" {
+		manifest = "xlapp-debian"
+	}
+	return store, manifest
 }

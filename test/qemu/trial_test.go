@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/xlapp/xbuild/install"
-	"github.com/xlapp/xbuild/install/bootloader"
 )
 
 const bootTimeout = 180 * time.Second
@@ -17,14 +16,7 @@ const bootTimeout = 180 * time.Second
 // trial armed while the host stays the default.
 func checkArmed(t *testing.T, img *image) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(img.HostBoot, "grub/grubenv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := bootloader.ParseEnv(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := img.grubenv(t)
 	if v, _ := env.Get("next_entry"); v != install.TrialID {
 		t.Fatalf("next_entry = %q, want %q", v, install.TrialID)
 	}
