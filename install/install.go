@@ -403,21 +403,51 @@ func watchdogOnPath() []string {
 }
 
 // anyExecutable says whether one of paths, inside root, is an executable
-// regular file, following symlinks as the installed system will: within
-// root (an absolute link means root's own file, not this host's), and a
-// dangling link counts as missing.
+// regular file, following symlinks as the installed system will (see
+// statIn); a dangling link counts as missing.
 func anyExecutable(root string, paths []string) bool {
-	r, err := os.OpenRoot(root)
-	if err != nil {
-		return false
-	}
-	defer r.Close()
 	for _, p := range paths {
-		if st, err := r.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+		if st, err := statIn(root, p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
 			return true
 		}
 	}
 	return false
+}
+
+// statIn stats p inside root as a process chrooted to root would see it:
+// every symlink on the way is followed, an absolute one from root, and
+// ".." stops at root. (os.Root refuses absolute links, which a system
+// tree may well hold.)
+func statIn(root, p string) (fs.FileInfo, error) {
+	cur := path.Clean("/" + p)
+	for hops := 0; hops < 40; hops++ {
+		parts := strings.Split(strings.TrimPrefix(cur, "/"), "/")
+		followed := false
+		for i := range parts {
+			prefix := "/" + path.Join(parts[:i+1]...)
+			fi, err := os.Lstat(filepath.Join(root, prefix))
+			if err != nil {
+				return nil, err
+			}
+			if fi.Mode()&fs.ModeSymlink == 0 {
+				continue
+			}
+			target, err := os.Readlink(filepath.Join(root, prefix))
+			if err != nil {
+				return nil, err
+			}
+			if !path.IsAbs(target) {
+				target = path.Join(path.Dir(prefix), target)
+			}
+			cur = path.Clean("/" + path.Join(append([]string{target}, parts[i+1:]...)...))
+			followed = true
+			break
+		}
+		if !followed {
+			return os.Lstat(filepath.Join(root, cur))
+		}
+	}
+	return nil, fmt.Errorf("%s: too many levels of symbolic links", p)
 }
 
 // rootArg is the value of root= for the new kernel. An initramfs finds the

@@ -393,6 +393,42 @@ func TestInstallAndUndoLegacy(t *testing.T) {
 	}
 }
 
+// TestStatIn checks symlink resolution inside a tree, as the installed
+// system will resolve its own links.
+func TestStatIn(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "etc/rc.d"), 0o755)
+	os.MkdirAll(filepath.Join(root, "usr/sbin"), 0o755)
+	os.WriteFile(filepath.Join(root, "etc/rc.d/w"), []byte("#!/bin/sh\n"), 0o755)
+	links := map[string]string{
+		"usr/sbin/rel":      "../../etc/rc.d/w",
+		"usr/sbin/abs":      "/etc/rc.d/w",
+		"usr/sbin/up":       "../../../../../etc/rc.d/w", // ".." stops at root
+		"usr/sbin/dangling": "../rc.d/w",
+		"usr/sbin/host":     "/bin/sh", // this host has it; the tree does not
+		"usr/sbin/loop":     "loop",
+		"sbin":              "usr/sbin", // a link on the way
+	}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		path string
+		ok   bool
+	}{
+		{"etc/rc.d/w", true}, {"usr/sbin/rel", true}, {"usr/sbin/abs", true}, {"usr/sbin/up", true},
+		{"sbin/abs", true}, {"usr/sbin/dangling", false}, {"usr/sbin/host", false}, {"usr/sbin/loop", false},
+	}
+	for _, tt := range tests {
+		fi, err := statIn(root, tt.path)
+		if got := err == nil && fi.Mode().IsRegular(); got != tt.ok {
+			t.Errorf("statIn(%s) = %v, %v; want found %v", tt.path, fi, err, tt.ok)
+		}
+	}
+}
+
 func TestNoWatchdogInSnapshot(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -407,7 +443,7 @@ func TestNoWatchdogInSnapshot(t *testing.T) {
 		// the host's file of that name does not count
 		{"absolute link to a host path", func(tree string) {
 			os.Remove(filepath.Join(tree, "usr/sbin/xlapp-watchdog"))
-			os.Symlink("/usr/bin/true-but-not-in-the-tree", filepath.Join(tree, "usr/sbin/xlapp-watchdog"))
+			os.Symlink("/bin/sh", filepath.Join(tree, "usr/sbin/xlapp-watchdog")) // this host has it
 		}},
 	}
 	for _, tt := range tests {
