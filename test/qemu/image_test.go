@@ -5,14 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/xlapp/xbuild/install"
@@ -471,7 +469,11 @@ func buildImage(t *testing.T, s spec) *image {
 	if s.system != nil {
 		installBuilt(t, s, host, target)
 		// room for the tree, as mkfs.ext4 -d needs it, and some to spare
-		xlappMiB = int(dirMiB(t, target)*5/4) + 256
+		var used int
+		if _, err := fmt.Sscan(run(t, target, "du", "-sm", "."), &used); err != nil {
+			t.Fatalf("du %s: %v", target, err)
+		}
+		xlappMiB = used*5/4 + 256
 	} else {
 		res = installTest(t, s, k, host, target)
 	}
@@ -639,31 +641,6 @@ func buildXbuild(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
-}
-
-// dirMiB is the size of dir's regular files in MiB, each inode once.
-func dirMiB(t *testing.T, dir string) int64 {
-	t.Helper()
-	seen := map[uint64]bool{}
-	var n int64
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && !seen[st.Ino] {
-			seen[st.Ino] = true
-			n += st.Blocks * 512
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n >> 20
 }
 
 // xenTo puts Debian's Xen hypervisor (apt-get download

@@ -102,11 +102,7 @@ func TestBuiltSystemBoots(t *testing.T) {
 	v.waitExit(bootTimeout)
 	// No boot script failed, and no getty was started on a console this
 	// machine lacks (hvc0 exists only under Xen).
-	for _, bad := range []string{"failed (", "command not found", "cannot open as standard input", "not a tty", "respawning too fast"} {
-		if v.ever(bad) {
-			t.Errorf("the console says %q:\n%s", bad, v.tail())
-		}
-	}
+	checkConsoleClean(t, v)
 }
 
 // TestBuiltSystemOnXen boots the same built base system as Xen's dom0:
@@ -153,11 +149,7 @@ func TestBuiltSystemOnXen(t *testing.T) {
 	sh("ip -4 -o addr show dev eth0 | tr a-z A-Z", "INET 192.0.2.10/24")
 	v.send("poweroff\n")
 	v.waitExit(5 * time.Minute)
-	for _, bad := range []string{"failed (", "command not found", "cannot open as standard input", "not a tty", "respawning too fast"} {
-		if v.ever(bad) {
-			t.Errorf("the console says %q:\n%s", bad, v.tail())
-		}
-	}
+	checkConsoleClean(t, v)
 }
 
 // builtStore is the store holding a built base stage ($XBUILD_E2E_STORE)
@@ -174,4 +166,15 @@ func builtStore(t *testing.T) (store, manifest string) {
 		manifest = "xlapp-debian"
 	}
 	return store, manifest
+}
+
+// checkConsoleClean fails the test if a boot script failed, a command was
+// missing, or a getty was started on a console the machine lacks.
+func checkConsoleClean(t *testing.T, v *vm) {
+	t.Helper()
+	for _, bad := range []string{"failed (", "command not found", "cannot open as standard input", "not a tty", "respawning too fast"} {
+		if v.ever(bad) {
+			t.Errorf("the console says %q:\n%s", bad, v.tail())
+		}
+	}
 }
